@@ -1,0 +1,1 @@
+"""coupledgas: coupled particle and energy transport in 1D two-mass Hamiltonian gases."""

@@ -1,0 +1,74 @@
+"""Index constants shared by the kernel's plain arrays.
+
+A channel's state is a handful of NumPy arrays (see ``state.ChannelState``). The
+constants below name the slots of the small bookkeeping arrays; numba freezes them into
+the compiled code.
+"""
+
+# species codes (``species`` array)
+BULLET = 0
+ROD = 1
+SPECIES = ("bullet", "rod")
+
+# wall rules (``rules[end * 2 + species]``)
+EXCHANGE = 0
+THERMAL = 1
+SPECULAR = 2
+RULE_CODES = {"exchange": EXCHANGE, "thermal": THERMAL, "specular": SPECULAR}
+
+# ends
+LEFT = 0
+RIGHT = 1
+
+# ``ints``: ring-buffer head, particles in the channel, free ids, kernel status
+I_HEAD = 0
+I_COUNT = 1
+I_NFREE = 2
+I_STATUS = 3
+N_INTS = 4
+STATUS_OK = 0
+STATUS_FULL = 1  # an injection found no free slot: grow the arrays and call again
+
+# ``params``: float parameters of the channel and its two reservoirs
+P_LENGTH = 0
+P_BARRIER = 1
+P_MASS = 2  # P_MASS + species
+P_TEMPERATURE = 4  # P_TEMPERATURE + end
+P_RATE = 6  # P_RATE + end: bullet injection rate gamma of each reservoir
+P_DISSIPATION = 8
+N_PARAMS = 9
+
+# ``flows``: cumulative boundary flows, index end * 8 + species * 4 + quantity
+Q_COUNT_IN = 0
+Q_COUNT_OUT = 1
+Q_ENERGY_IN = 2
+Q_ENERGY_OUT = 3
+N_FLOWS = 16
+
+# ``counters``: event counts; encounters by pair type (bullet-bullet, bullet-rod, rod-rod)
+C_EVENTS = 0
+C_ENCOUNTERS = 1  # + pair type
+C_PASSES = 4  # + pair type
+C_WALL_HITS = 7
+C_INJECTIONS = 8
+N_COUNTERS = 9
+
+# ``scalars``: the channel clock and the energy dissipated at encounters
+S_CLOCK = 0
+S_DISSIPATED = 1
+N_SCALARS = 2
+
+# event leaves after the cap pair leaves
+EV_LEFT_WALL = 0
+EV_RIGHT_WALL = 1
+EV_LEFT_INJECTION = 2
+EV_RIGHT_INJECTION = 3
+N_SPECIAL_EVENTS = 4
+
+# event-log codes (only when a log array is passed)
+LOG_PASS = 0
+LOG_COLLISION = 1
+LOG_WALL = 2
+LOG_ABSORPTION = 3
+LOG_INJECTION = 4
+LOG_WIDTH = 5  # time, code, end or -1, species a, species b or -1

@@ -1,0 +1,192 @@
+"""A channel's complete state as plain NumPy arrays, its equilibrium start and growth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .dynamics import advance, schedule_all, waiting_time
+from .layout import (BULLET, EV_LEFT_INJECTION, EV_RIGHT_INJECTION, I_COUNT, I_HEAD, I_NFREE,
+                     I_STATUS, LEFT, N_COUNTERS, N_FLOWS, N_INTS, N_PARAMS, N_SCALARS,
+                     N_SPECIAL_EVENTS, P_BARRIER, P_DISSIPATION, P_LENGTH, P_MASS, P_RATE,
+                     P_TEMPERATURE, RIGHT, ROD, RULE_CODES, S_CLOCK, STATUS_FULL)
+from ..thermo import density
+from .queue import new_queue, rebuild, set_event_time
+
+
+@dataclass
+class ChannelState:
+    """Every array the kernel reads or writes; the run's generator is kept beside it.
+
+    Per particle id: ``x``, ``v``, ``t_last`` (position at time t_last and velocity) and
+    ``species``. ``ring`` holds the ids in spatial order (a ring buffer, length a power of
+    two), ``free_ids`` the unused ids. ``params``, ``rules``, ``flows``, ``counters``,
+    ``scalars`` and ``ints`` are indexed by the constants in ``layout``.
+    """
+
+    x: np.ndarray
+    v: np.ndarray
+    t_last: np.ndarray
+    species: np.ndarray
+    ring: np.ndarray
+    free_ids: np.ndarray
+    ints: np.ndarray
+    params: np.ndarray
+    rules: np.ndarray
+    flows: np.ndarray
+    counters: np.ndarray
+    scalars: np.ndarray
+    queue_time: np.ndarray
+    queue_leaf: np.ndarray
+    queue_offsets: np.ndarray
+
+    @property
+    def capacity(self) -> int:
+        return self.ring.shape[0]
+
+    @property
+    def clock(self) -> float:
+        return float(self.scalars[S_CLOCK])
+
+    def arrays(self) -> dict:
+        """The arrays by name (for checkpoints)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def order(self) -> np.ndarray:
+        """Particle ids from left to right."""
+        k = np.arange(self.ints[I_COUNT])
+        return self.ring[(self.ints[I_HEAD] + k) & (self.capacity - 1)]
+
+    def kinetic_energy(self) -> float:
+        """Total kinetic energy of the particles in the channel."""
+        ids = self.order()
+        mass = self.params[P_MASS + self.species[ids]]
+        return float(np.sum(0.5 * mass * self.v[ids] ** 2))
+
+    def content(self, species: int) -> int:
+        """Number of particles of one species in the channel."""
+        return int(np.count_nonzero(self.species[self.order()] == species))
+
+
+def _capacity_for(n_particles: int) -> int:
+    """Ring size: a power of two with room for the expected content and its fluctuations."""
+    n = int(1.25 * n_particles + 6.0 * np.sqrt(n_particles + 1.0) + 32)
+    return 1 << (n - 1).bit_length()
+
+
+def new_channel(params, rng: np.random.Generator) -> ChannelState:
+    """An equilibrium start at the mean reservoir state (T, mu) of ``params``.
+
+    Poisson(rho(T, mu) L) bullets (or round(rho L) when the bullets are not exchanged)
+    and ``n_rods`` rods, at uniform random positions with Maxwell velocities at T
+    (PHYSICS.md, "Reservoirs"). The first injection times are drawn here too.
+    """
+    T, L = params.T, params.length
+    expected_bullets = float(density(T, params.mu)) * L
+    if params.bullet_walls == "exchange":
+        n_bullets = int(rng.poisson(expected_bullets))
+    else:
+        n_bullets = int(round(expected_bullets))
+    n = n_bullets + params.n_rods
+    cap = _capacity_for(max(n, int(expected_bullets) + params.n_rods))
+
+    kinds = np.concatenate([np.full(n_bullets, BULLET), np.full(params.n_rods, ROD)])
+    positions = rng.uniform(0.0, L, size=n)
+    masses = np.where(kinds == BULLET, params.m_bullet, params.m_rod)
+    velocities = rng.normal(size=n) * np.sqrt(T / masses)
+    order = np.argsort(positions, kind="stable")
+
+    x = np.zeros(cap)
+    v = np.zeros(cap)
+    t_last = np.zeros(cap)
+    species = np.zeros(cap, dtype=np.int64)
+    x[:n], v[:n], species[:n] = positions, velocities, kinds
+    ring = np.zeros(cap, dtype=np.int64)
+    ring[:n] = order
+    free_ids = np.zeros(cap, dtype=np.int64)
+    free_ids[: cap - n] = np.arange(cap - 1, n - 1, -1)
+    ints = np.zeros(N_INTS, dtype=np.int64)
+    ints[I_HEAD], ints[I_COUNT], ints[I_NFREE] = 0, n, cap - n
+
+    p = np.zeros(N_PARAMS)
+    p[P_LENGTH] = L
+    p[P_BARRIER] = params.barrier
+    p[P_MASS + BULLET], p[P_MASS + ROD] = params.m_bullet, params.m_rod
+    p[P_TEMPERATURE + LEFT], p[P_TEMPERATURE + RIGHT] = params.T_left, params.T_right
+    p[P_RATE + LEFT], p[P_RATE + RIGHT] = params.injection_rates
+    p[P_DISSIPATION] = params.dissipation
+    rules = np.zeros(4, dtype=np.int64)
+    for end in (LEFT, RIGHT):
+        rules[end * 2 + BULLET] = RULE_CODES[params.bullet_walls]
+        rules[end * 2 + ROD] = RULE_CODES[params.rod_walls]
+
+    queue_time, queue_leaf, queue_offsets = new_queue(cap + N_SPECIAL_EVENTS)
+    state = ChannelState(x=x, v=v, t_last=t_last, species=species, ring=ring,
+                         free_ids=free_ids, ints=ints, params=p, rules=rules,
+                         flows=np.zeros(N_FLOWS), counters=np.zeros(N_COUNTERS, dtype=np.int64),
+                         scalars=np.zeros(N_SCALARS), queue_time=queue_time,
+                         queue_leaf=queue_leaf, queue_offsets=queue_offsets)
+    schedule_all(0.0, x, v, t_last, ring, ints, p, queue_time, queue_leaf, queue_offsets)
+    for end, leaf in ((LEFT, EV_LEFT_INJECTION), (RIGHT, EV_RIGHT_INJECTION)):
+        set_event_time(queue_time, queue_leaf, queue_offsets, cap + leaf,
+                       waiting_time(rng, p[P_RATE + end]))
+    return state
+
+
+def grown(state: ChannelState) -> ChannelState:
+    """A copy with twice the capacity, same particles, ids and event times.
+
+    The ring is re-laid from slot 0 and every scheduled time is copied, not recomputed,
+    so the trajectory continues exactly as it would have.
+    """
+    old_cap, cap = state.capacity, 2 * state.capacity
+    count, head = int(state.ints[I_COUNT]), int(state.ints[I_HEAD])
+    slots = (head + np.arange(count)) & (old_cap - 1)
+
+    def widen(a):
+        out = np.zeros(cap, dtype=a.dtype)
+        out[:old_cap] = a
+        return out
+
+    ring = np.zeros(cap, dtype=np.int64)
+    ring[:count] = state.ring[slots]
+    n_free_old = int(state.ints[I_NFREE])
+    free_ids = np.zeros(cap, dtype=np.int64)
+    free_ids[: cap - old_cap] = np.arange(cap - 1, old_cap - 1, -1)
+    free_ids[cap - old_cap: cap - old_cap + n_free_old] = state.free_ids[:n_free_old]
+    ints = state.ints.copy()
+    ints[I_HEAD], ints[I_NFREE] = 0, n_free_old + cap - old_cap
+
+    queue_time, queue_leaf, queue_offsets = new_queue(cap + N_SPECIAL_EVENTS)
+    new_leaves = queue_time[queue_offsets[-1]:]
+    old_leaves = state.queue_time[state.queue_offsets[-1]:]
+    new_leaves[:count] = old_leaves[slots]
+    new_leaves[cap: cap + N_SPECIAL_EVENTS] = old_leaves[old_cap: old_cap + N_SPECIAL_EVENTS]
+    rebuild(queue_time, queue_leaf, queue_offsets)
+    return ChannelState(x=widen(state.x), v=widen(state.v), t_last=widen(state.t_last),
+                        species=widen(state.species), ring=ring, free_ids=free_ids, ints=ints,
+                        params=state.params, rules=state.rules, flows=state.flows,
+                        counters=state.counters, scalars=state.scalars, queue_time=queue_time,
+                        queue_leaf=queue_leaf, queue_offsets=queue_offsets)
+
+
+_NO_LOG = np.zeros((0, 5))
+
+
+def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
+               log: np.ndarray = _NO_LOG) -> tuple[ChannelState, int]:
+    """Advance ``state`` to ``t_stop`` (or ``max_events``), growing it when it fills up.
+
+    Returns the (possibly new) state and the number of events processed.
+    """
+    total = 0
+    while True:
+        total += advance(state.x, state.v, state.t_last, state.species, state.ring,
+                         state.free_ids, state.ints, state.params, state.rules, state.flows,
+                         state.counters, state.scalars, state.queue_time, state.queue_leaf,
+                         state.queue_offsets, rng,
+                         float(t_stop), max_events - total, log)
+        if state.ints[I_STATUS] != STATUS_FULL:
+            return state, total
+        state = grown(state)

@@ -1,0 +1,192 @@
+"""Validated, immutable run parameters.
+
+A run is one channel [0, L] holding bullets (mass ``m_bullet``, exchanged with the
+reservoirs) and rods (mass ``m_rod``, kept in the channel), between a left and a right
+reservoir. The reservoirs are given either by forces (F_rho, F_u) around (T, mu) or
+directly by their temperatures and chemical potentials (PHYSICS.md, "Forces").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from . import thermo
+
+WALL_RULES = ("exchange", "thermal", "specular")
+
+
+class ParameterError(ValueError):
+    """Bad input, with a message that names the parameter."""
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        super().__init__(f"{name}: {message}")
+
+
+def _finite(name, value):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(name, f"expected a number, got {value!r}") from None
+    if math.isnan(value):
+        raise ParameterError(name, "is NaN")
+    return value
+
+
+def _positive(name, value, allow_inf=False):
+    value = _finite(name, value)
+    if not value > 0:
+        raise ParameterError(name, f"must be positive, got {value:g}")
+    if math.isinf(value) and not allow_inf:
+        raise ParameterError(name, "must be finite")
+    return value
+
+
+def _non_negative(name, value, allow_inf=False):
+    value = _finite(name, value)
+    if value < 0:
+        raise ParameterError(name, f"must be >= 0, got {value:g}")
+    if math.isinf(value) and not allow_inf:
+        raise ParameterError(name, "must be finite")
+    return value
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """All parameters of one open-channel run.
+
+    Attributes
+    ----------
+    length : float
+        Channel length L.
+    barrier : float
+        Pass-through barrier h >= 0 (``inf`` allowed: the hard-point gas).
+    T_left, T_right, mu_left, mu_right : float
+        Reservoir temperatures (> 0) and chemical potentials.
+    m_bullet, m_rod : float
+        Masses M1 (exchanged species) and M2.
+    n_rods : int
+        Number of rods; default round(rho(T, mu) L / 2) at the mean reservoir state.
+    rod_walls, bullet_walls : str
+        Wall rule per species, the same at both ends: ``exchange`` (bullets only:
+        absorbed and injected), ``thermal`` (re-emitted with a fresh flux-Maxwellian
+        speed at the wall's temperature) or ``specular`` (speed unchanged).
+    dissipation : float
+        Fraction delta in [0, 1) of the pair's relative kinetic energy lost at an encounter.
+    t_transient, t_measure : float
+        Discarded transient and measured time.
+    seed : int
+        Seed of the run's ``numpy.random.SeedSequence``.
+    """
+
+    length: float = 20.0
+    barrier: float = 1.0
+    T_left: float = 1.0
+    T_right: float = 1.0
+    mu_left: float = 1.5
+    mu_right: float = 1.5
+    m_bullet: float = 1.0
+    m_rod: float = 0.5
+    n_rods: int = 0
+    rod_walls: str = "thermal"
+    bullet_walls: str = "exchange"
+    dissipation: float = 0.0
+    t_transient: float = 200.0
+    t_measure: float = 100000.0
+    seed: int = 1
+
+    @classmethod
+    def create(cls, *, length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None,
+               T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
+               m_rod=0.5, n_rods=None, rod_walls="thermal", bullet_walls="exchange",
+               dissipation=0.0, t_transient=200.0, t_measure=100000.0, seed=1):
+        """Validate user input and build the parameters.
+
+        Give the reservoirs either as forces ``F_rho``, ``F_u`` (default 0) around ``T``,
+        ``mu``, or as ``T_left``, ``T_right``, ``mu_left``, ``mu_right`` (missing ones
+        default to ``T`` and ``mu``). Raises ``ParameterError`` naming the bad parameter.
+        """
+        T = _positive("T", T)
+        mu = _finite("mu", mu)
+        explicit = {k: v for k, v in dict(T_left=T_left, T_right=T_right, mu_left=mu_left,
+                                          mu_right=mu_right).items() if v is not None}
+        if explicit and (F_rho is not None or F_u is not None):
+            raise ParameterError(next(iter(explicit)),
+                                 "give either forces (F_rho, F_u) or reservoir states, not both")
+        if explicit:
+            T_left = _positive("T_left", explicit.get("T_left", T))
+            T_right = _positive("T_right", explicit.get("T_right", T))
+            mu_left = _finite("mu_left", explicit.get("mu_left", mu))
+            mu_right = _finite("mu_right", explicit.get("mu_right", mu))
+        else:
+            F_rho = _finite("F_rho", 0.0 if F_rho is None else F_rho)
+            F_u = _finite("F_u", 0.0 if F_u is None else F_u)
+            if abs(F_u) * T >= 1e300:
+                raise ParameterError("F_u", "is too large")
+            T_left, T_right, mu_left, mu_right = thermo.reservoirs_from_forces(T, mu, F_rho, F_u)
+            if not (T_left > 0 and T_right > 0):
+                raise ParameterError("F_u", f"makes a reservoir temperature non-positive "
+                                     f"(T_left={T_left:g}, T_right={T_right:g})")
+        length = _positive("length", length)
+        barrier = _non_negative("barrier", barrier, allow_inf=True)
+        m_bullet = _positive("m_bullet", m_bullet)
+        m_rod = _positive("m_rod", m_rod)
+        if rod_walls not in ("thermal", "specular"):
+            raise ParameterError("rod_walls", f"must be thermal or specular, got {rod_walls!r}")
+        if bullet_walls not in WALL_RULES:
+            raise ParameterError("bullet_walls",
+                                 f"must be one of {', '.join(WALL_RULES)}, got {bullet_walls!r}")
+        dissipation = _non_negative("dissipation", dissipation)
+        if dissipation >= 1:
+            raise ParameterError("dissipation", f"must lie in [0, 1), got {dissipation:g}")
+        t_transient = _non_negative("t_transient", t_transient)
+        t_measure = _positive("t_measure", t_measure)
+        if n_rods is None:
+            n_rods = int(round(float(thermo.density(T, mu)) * length / 2.0))
+        else:
+            value = _finite("n_rods", n_rods)
+            if value < 0 or value != int(value):
+                raise ParameterError("n_rods", f"must be a non-negative integer, got {n_rods!r}")
+            n_rods = int(value)
+        try:
+            seed = int(seed)
+        except (TypeError, ValueError):
+            raise ParameterError("seed", f"expected an integer, got {seed!r}") from None
+        if seed < 0:
+            raise ParameterError("seed", f"must be >= 0, got {seed}")
+        return cls(length=length, barrier=barrier, T_left=float(T_left),
+                   T_right=float(T_right), mu_left=float(mu_left), mu_right=float(mu_right),
+                   m_bullet=m_bullet, m_rod=m_rod, n_rods=n_rods, rod_walls=rod_walls,
+                   bullet_walls=bullet_walls, dissipation=dissipation,
+                   t_transient=t_transient, t_measure=t_measure, seed=seed)
+
+    @property
+    def T(self) -> float:
+        """Mean reservoir temperature (T_L + T_R) / 2."""
+        return 0.5 * (self.T_left + self.T_right)
+
+    @property
+    def mu(self) -> float:
+        """Mean reservoir chemical potential (mu_L + mu_R) / 2."""
+        return 0.5 * (self.mu_left + self.mu_right)
+
+    @property
+    def forces(self) -> tuple[float, float]:
+        """(F_rho, F_u) of the two reservoirs."""
+        return thermo.forces_from_reservoirs(self.T_left, self.T_right,
+                                             self.mu_left, self.mu_right)
+
+    @property
+    def injection_rates(self) -> tuple[float, float]:
+        """(gamma_L, gamma_R), bullets injected per unit time at each end (0 if closed)."""
+        if self.bullet_walls != "exchange":
+            return 0.0, 0.0
+        return (float(thermo.injection_rate(self.T_left, self.mu_left, self.m_bullet)),
+                float(thermo.injection_rate(self.T_right, self.mu_right, self.m_bullet)))
+
+    def as_attrs(self) -> dict:
+        """Parameters as netCDF-safe attributes (floats, ints, strings)."""
+        out = asdict(self)
+        out["F_rho"], out["F_u"] = self.forces
+        return out

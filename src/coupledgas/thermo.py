@@ -1,0 +1,98 @@
+"""Ideal-gas reservoir relations and thermodynamic forces.
+
+Units: k_B = 1; reference state rho0 = 1, T0 = 1, mu0 = 0 (the Letter's choice).
+All functions accept floats or NumPy arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RHO0 = 1.0
+T0 = 1.0
+MU0 = 0.0
+
+
+def density(T, mu):
+    """Number density of a 1D ideal gas, rho = rho0 sqrt(T/T0) exp(mu/T - mu0/T0).
+
+    Parameters
+    ----------
+    T : float
+        Temperature (k_B = 1).
+    mu : float
+        Chemical potential.
+
+    Returns
+    -------
+    float
+        Particles per unit length (the Letter, text below Eq. 3).
+    """
+    return RHO0 * np.sqrt(T / T0) * np.exp(mu / T - MU0 / T0)
+
+
+def injection_rate(T, mu, mass):
+    """Rate at which an ideal-gas reservoir injects particles into the channel.
+
+    gamma = rho(T, mu) sqrt(T / (2 pi m)): the one-sided flux of an ideal gas
+    (the Letter, Eq. 2, with its square root restored; see PHYSICS.md).
+
+    Parameters
+    ----------
+    T, mu : float
+        Reservoir temperature and chemical potential.
+    mass : float
+        Mass of the injected species (the bullets, M1).
+
+    Returns
+    -------
+    float
+        Particles per unit time.
+    """
+    return density(T, mu) * np.sqrt(T / (2.0 * np.pi * mass))
+
+
+def forces_from_reservoirs(T_left, T_right, mu_left, mu_right):
+    """Thermodynamic forces (F_rho, F_u) = (mu_L/T_L - mu_R/T_R, 1/T_R - 1/T_L)."""
+    return mu_left / T_left - mu_right / T_right, 1.0 / T_right - 1.0 / T_left
+
+
+def reservoirs_from_forces(T, mu, F_rho, F_u):
+    """Reservoir states for forces (F_rho, F_u) applied symmetrically around (T, mu).
+
+    T_L,R = T +- dT/2 and mu_L,R = mu +- dmu/2 with
+    dT/2 = (sqrt(1 + F_u^2 T^2) - 1) / F_u  and  dmu/2 = (F_rho + mu F_u) / (beta_L + beta_R)
+    (PHYSICS.md; the Letter's convention below its Eq. 3).
+
+    Returns
+    -------
+    tuple of float
+        (T_left, T_right, mu_left, mu_right).
+    """
+    half_dT = 0.0 if F_u == 0 else (np.sqrt(1.0 + (F_u * T) ** 2) - 1.0) / F_u
+    T_left, T_right = T + half_dT, T - half_dT
+    half_dmu = (F_rho + mu * F_u) / (1.0 / T_left + 1.0 / T_right)
+    return T_left, T_right, mu + half_dmu, mu - half_dmu
+
+
+def free_gas_currents(length, T_left, T_right, mu_left, mu_right, m_bullet, m_rod,
+                      n_rods, rods_thermal=True):
+    """Exact currents at h = 0, where every particle moves freely.
+
+    Bullets: J_rho = gamma_L - gamma_R and J_u = gamma_L T_L - gamma_R T_R.
+    Rods between two thermal walls add
+    n_rods (T_L - T_R) / (L sqrt(pi m_rod / 2) (T_L^-1/2 + T_R^-1/2)) to J_u (PHYSICS.md).
+
+    Returns
+    -------
+    tuple of float
+        (J_rho, J_u), positive from left to right.
+    """
+    gamma_left = injection_rate(T_left, mu_left, m_bullet)
+    gamma_right = injection_rate(T_right, mu_right, m_bullet)
+    J_rho = gamma_left - gamma_right
+    J_u = gamma_left * T_left - gamma_right * T_right
+    if rods_thermal and n_rods > 0:
+        J_u += n_rods * (T_left - T_right) / (
+            length * np.sqrt(np.pi * m_rod / 2.0) * (T_left ** -0.5 + T_right ** -0.5))
+    return J_rho, J_u
