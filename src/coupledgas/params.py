@@ -64,6 +64,9 @@ class RunParams:
         Pass-through barrier h >= 0 (``inf`` allowed: the hard-point gas).
     T_left, T_right, mu_left, mu_right : float
         Reservoir temperatures (> 0) and chemical potentials.
+    F_rho, F_u : float
+        The forces mu_L/T_L - mu_R/T_R and 1/T_R - 1/T_L: as given, when the run was
+        specified by forces (so that 0 stays exactly 0), else computed.
     m_bullet, m_rod : float
         Masses M1 (exchanged species) and M2.
     n_rods : int
@@ -86,6 +89,8 @@ class RunParams:
     T_right: float = 1.0
     mu_left: float = 1.5
     mu_right: float = 1.5
+    F_rho: float = 0.0
+    F_u: float = 0.0
     m_bullet: float = 1.0
     m_rod: float = 0.5
     n_rods: int = 0
@@ -119,6 +124,7 @@ class RunParams:
             T_right = _positive("T_right", explicit.get("T_right", T))
             mu_left = _finite("mu_left", explicit.get("mu_left", mu))
             mu_right = _finite("mu_right", explicit.get("mu_right", mu))
+            F_rho, F_u = thermo.forces_from_reservoirs(T_left, T_right, mu_left, mu_right)
         else:
             F_rho = _finite("F_rho", 0.0 if F_rho is None else F_rho)
             F_u = _finite("F_u", 0.0 if F_u is None else F_u)
@@ -157,6 +163,7 @@ class RunParams:
             raise ParameterError("seed", f"must be >= 0, got {seed}")
         return cls(length=length, barrier=barrier, T_left=float(T_left),
                    T_right=float(T_right), mu_left=float(mu_left), mu_right=float(mu_right),
+                   F_rho=float(F_rho), F_u=float(F_u),
                    m_bullet=m_bullet, m_rod=m_rod, n_rods=n_rods, rod_walls=rod_walls,
                    bullet_walls=bullet_walls, dissipation=dissipation,
                    t_transient=t_transient, t_measure=t_measure, seed=seed)
@@ -174,8 +181,7 @@ class RunParams:
     @property
     def forces(self) -> tuple[float, float]:
         """(F_rho, F_u) of the two reservoirs."""
-        return thermo.forces_from_reservoirs(self.T_left, self.T_right,
-                                             self.mu_left, self.mu_right)
+        return self.F_rho, self.F_u
 
     @property
     def injection_rates(self) -> tuple[float, float]:
@@ -187,6 +193,4 @@ class RunParams:
 
     def as_attrs(self) -> dict:
         """Parameters as netCDF-safe attributes (floats, ints, strings)."""
-        out = asdict(self)
-        out["F_rho"], out["F_u"] = self.forces
-        return out
+        return asdict(self)

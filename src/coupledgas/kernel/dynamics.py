@@ -1,9 +1,11 @@
 """The event loop of one channel: encounters, walls and injections (the Letter, Eqs. 1-3).
 
-Particles fly freely and are advanced lazily: particle ``i`` stores its position
-``x[i]`` at time ``t_last[i]`` and its velocity ``v[i]``. The channel's spatial order is
-a ring buffer of particle ids, ``ring[(head + k) & mask]`` for k = 0 .. count-1 from left
-to right, so bullets enter and leave at both ends in O(1). Event leaves:
+Particles fly freely and are advanced lazily. The particles are kept in spatial order in
+a ring buffer: the k-th particle from the left (k = 0 .. count-1) lives in slot
+``(head + k) & mask`` of the arrays ``x`` (position at time ``t_last``), ``v``,
+``t_last``, ``species`` and ``ident`` (a stable particle id), so bullets enter and leave
+at both ends in O(1) and neighbours are neighbours in memory. When two particles pass
+through each other their slots swap contents. Event leaves:
 
 * leaf ``s`` < cap: the encounter of the particles in ring slots ``s`` and ``s + 1``;
 * leaves cap + EV_*: the leftmost particle reaching x = 0, the rightmost reaching x = L,
@@ -19,11 +21,11 @@ import numpy as np
 from numba import njit
 
 from .layout import (BULLET, C_ENCOUNTERS, C_EVENTS, C_INJECTIONS, C_PASSES, C_WALL_HITS,
-                     EV_LEFT_INJECTION, EV_LEFT_WALL, EV_RIGHT_INJECTION, EV_RIGHT_WALL,
-                     EXCHANGE, I_COUNT, I_HEAD, I_NFREE, I_STATUS, LEFT, LOG_ABSORPTION,
+                     EV_LEFT_INJECTION, EV_LEFT_WALL, EV_RIGHT_WALL,
+                     EXCHANGE, I_COUNT, I_HEAD, I_NEXT_ID, I_STATUS, LEFT, LOG_ABSORPTION,
                      LOG_COLLISION, LOG_INJECTION, LOG_PASS, LOG_WALL, P_BARRIER,
                      P_DISSIPATION, P_LENGTH, P_MASS, P_RATE, P_TEMPERATURE, Q_COUNT_IN,
-                     Q_COUNT_OUT, Q_ENERGY_IN, Q_ENERGY_OUT, RIGHT, S_CLOCK, S_DISSIPATED,
+                     Q_COUNT_OUT, Q_ENERGY_IN, Q_ENERGY_OUT, S_CLOCK, S_DISSIPATED,
                      STATUS_FULL, STATUS_OK, THERMAL)
 from .queue import event_time_of, rebuild, set_event_time
 
@@ -43,13 +45,13 @@ def waiting_time(rng, rate):
 
 
 @njit(cache=True, inline="always")
-def predict_pair(slot, now, x, v, t_last, ring, ints, queue_time, queue_leaf, queue_offsets):
+def predict_pair(slot, now, x, v, t_last, ints, queue_time, queue_leaf, queue_offsets):
     """Schedule the encounter of the particles in ring slots ``slot`` and ``slot + 1``."""
-    mask = ring.shape[0] - 1
+    mask = x.shape[0] - 1
     time = np.inf
     if ((slot - ints[I_HEAD]) & mask) < ints[I_COUNT] - 1:
-        a = ring[slot]
-        b = ring[(slot + 1) & mask]
+        a = slot
+        b = (slot + 1) & mask
         closing = v[a] - v[b]
         if closing > 0.0:
             gap = (x[b] + v[b] * (now - t_last[b])) - (x[a] + v[a] * (now - t_last[a]))
@@ -58,19 +60,19 @@ def predict_pair(slot, now, x, v, t_last, ring, ints, queue_time, queue_leaf, qu
 
 
 @njit(cache=True, inline="always")
-def predict_walls(now, x, v, t_last, ring, ints, params, queue_time, queue_leaf, queue_offsets):
+def predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_offsets):
     """Schedule the leftmost particle reaching x = 0 and the rightmost reaching x = L."""
-    cap = ring.shape[0]
+    cap = x.shape[0]
     left_time = np.inf
     right_time = np.inf
     count = ints[I_COUNT]
     if count > 0:
         head = ints[I_HEAD]
-        a = ring[head]
+        a = head
         if v[a] < 0.0:
             xa = x[a] + v[a] * (now - t_last[a])
             left_time = now + max(xa, 0.0) / (-v[a])
-        b = ring[(head + count - 1) & (cap - 1)]
+        b = (head + count - 1) & (cap - 1)
         if v[b] > 0.0:
             xb = x[b] + v[b] * (now - t_last[b])
             right_time = now + max(params[P_LENGTH] - xb, 0.0) / v[b]
@@ -81,20 +83,20 @@ def predict_walls(now, x, v, t_last, ring, ints, params, queue_time, queue_leaf,
 
 
 @njit(cache=True)
-def schedule_all(now, x, v, t_last, ring, ints, params, queue_time, queue_leaf, queue_offsets):
+def schedule_all(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_offsets):
     """Predict every encounter and wall event from scratch at time ``now``.
 
     Injection leaves are left as they are: their times are drawn, not predicted.
     """
-    cap = ring.shape[0]
+    cap = x.shape[0]
     leaves = queue_offsets[queue_offsets.shape[0] - 1]
     for slot in range(cap):
         queue_time[leaves + slot] = np.inf
     rebuild(queue_time, queue_leaf, queue_offsets)
     for k in range(ints[I_COUNT] - 1):
-        predict_pair((ints[I_HEAD] + k) & (cap - 1), now, x, v, t_last, ring, ints,
+        predict_pair((ints[I_HEAD] + k) & (cap - 1), now, x, v, t_last, ints,
                      queue_time, queue_leaf, queue_offsets)
-    predict_walls(now, x, v, t_last, ring, ints, params, queue_time, queue_leaf, queue_offsets)
+    predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_offsets)
 
 
 @njit(cache=True, inline="always")
@@ -108,11 +110,11 @@ def log_event(log, n, time, code, end, species_a, species_b):
 
 
 @njit(cache=True, _nrt=False)
-def advance(x, v, t_last, species, ring, free_ids, ints, params, rules, flows, counters,
-            scalars, queue_time, queue_leaf, queue_offsets, rng, t_stop, max_events, log):
+def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, scalars,
+            queue_time, queue_leaf, queue_offsets, rng, t_stop, max_events, log):
     """Process events in time order until the next one lies beyond ``t_stop``.
 
-    Also stops after ``max_events`` events or when an injection finds the arrays full
+    Also stops after ``max_events`` events or when an injection finds the ring full
     (``ints[I_STATUS] = STATUS_FULL``; the caller grows the state and calls again).
     Stopping never draws a random number, so the trajectory does not depend on where
     the run is cut into chunks. On return ``scalars[S_CLOCK]`` is ``t_stop`` if the
@@ -123,7 +125,7 @@ def advance(x, v, t_last, species, ring, free_ids, ints, params, rules, flows, c
     int
         Number of events processed.
     """
-    cap = ring.shape[0]
+    cap = x.shape[0]
     mask = cap - 1
     length = params[P_LENGTH]
     barrier = params[P_BARRIER]
@@ -141,8 +143,8 @@ def advance(x, v, t_last, species, ring, free_ids, ints, params, rules, flows, c
             # encounter of the neighbours in slots `leaf` and `leaf + 1`
             slot = leaf
             right_slot = (slot + 1) & mask
-            a = ring[slot]
-            b = ring[right_slot]
+            a = slot
+            b = right_slot
             xa = x[a] + v[a] * (now - t_last[a])
             x[a] = xa
             x[b] = xa
@@ -153,17 +155,28 @@ def advance(x, v, t_last, species, ring, free_ids, ints, params, rules, flows, c
             total = ma + mb
             relative = v[a] - v[b]
             e_rel = 0.5 * ma * mb / total * relative * relative
-            pair_type = species[a] + species[b]
+            sa = species[a]
+            sb = species[b]
+            pair_type = sa + sb
             counters[C_ENCOUNTERS + pair_type] += 1
             if e_rel > barrier:
+                # the particles swap slots; each keeps its velocity (scaled about the
+                # centre of mass with dissipation)
                 counters[C_PASSES + pair_type] += 1
-                ring[slot] = b
-                ring[right_slot] = a
                 code = LOG_PASS
+                va = v[a]
+                vb = v[b]
                 if dissipation > 0.0:
-                    centre = (ma * v[a] + mb * v[b]) / total
-                    v[a] = centre + mb / total * relative * keep_relative
-                    v[b] = centre - ma / total * relative * keep_relative
+                    centre = (ma * va + mb * vb) / total
+                    va = centre + mb / total * relative * keep_relative
+                    vb = centre - ma / total * relative * keep_relative
+                v[a] = vb
+                v[b] = va
+                species[a] = sb
+                species[b] = sa
+                id_a = ident[a]
+                ident[a] = ident[b]
+                ident[b] = id_a
             else:
                 code = LOG_COLLISION
                 if dissipation > 0.0:
@@ -177,18 +190,21 @@ def advance(x, v, t_last, species, ring, free_ids, ints, params, rules, flows, c
             if dissipation > 0.0:
                 scalars[S_DISSIPATED] += dissipation * e_rel
             if log.shape[0] > 0:
-                log_event(log, counters[C_EVENTS], now, code, -1, species[a], species[b])
-            predict_pair(slot, now, x, v, t_last, ring, ints, queue_time, queue_leaf, queue_offsets)
-            predict_pair((slot - 1) & mask, now, x, v, t_last, ring, ints, queue_time, queue_leaf, queue_offsets)
-            predict_pair(right_slot, now, x, v, t_last, ring, ints, queue_time, queue_leaf, queue_offsets)
+                log_event(log, counters[C_EVENTS], now, code, -1, sa, sb)
+            predict_pair(slot, now, x, v, t_last, ints, queue_time, queue_leaf, queue_offsets)
+            predict_pair((slot - 1) & mask, now, x, v, t_last, ints,
+                         queue_time, queue_leaf, queue_offsets)
+            predict_pair(right_slot, now, x, v, t_last, ints,
+                         queue_time, queue_leaf, queue_offsets)
             head = ints[I_HEAD]
             if slot == head or right_slot == ((head + ints[I_COUNT] - 1) & mask):
-                predict_walls(now, x, v, t_last, ring, ints, params, queue_time, queue_leaf, queue_offsets)
+                predict_walls(now, x, v, t_last, ints, params,
+                              queue_time, queue_leaf, queue_offsets)
         elif leaf == cap + EV_LEFT_WALL or leaf == cap + EV_RIGHT_WALL:
             end = leaf - cap - EV_LEFT_WALL
             head = ints[I_HEAD]
             slot = head if end == LEFT else (head + ints[I_COUNT] - 1) & mask
-            a = ring[slot]
+            a = slot
             sa = species[a]
             m = params[P_MASS + sa]
             x[a] = 0.0 if end == LEFT else length
@@ -200,8 +216,6 @@ def advance(x, v, t_last, species, ring, free_ids, ints, params, rules, flows, c
             if rule == EXCHANGE:
                 flows[flow + Q_COUNT_OUT] += 1.0
                 flows[flow + Q_ENERGY_OUT] += energy_old
-                free_ids[ints[I_NFREE]] = a
-                ints[I_NFREE] += 1
                 ints[I_COUNT] -= 1
                 if end == LEFT:
                     ints[I_HEAD] = (head + 1) & mask
@@ -221,34 +235,35 @@ def advance(x, v, t_last, species, ring, free_ids, ints, params, rules, flows, c
                 if log.shape[0] > 0:
                     log_event(log, counters[C_EVENTS], now, LOG_WALL, end, sa, -1)
                 neighbour_pair = slot if end == LEFT else (slot - 1) & mask
-                predict_pair(neighbour_pair, now, x, v, t_last, ring, ints, queue_time, queue_leaf, queue_offsets)
-            predict_walls(now, x, v, t_last, ring, ints, params, queue_time, queue_leaf, queue_offsets)
+                predict_pair(neighbour_pair, now, x, v, t_last, ints,
+                             queue_time, queue_leaf, queue_offsets)
+            predict_walls(now, x, v, t_last, ints, params,
+                          queue_time, queue_leaf, queue_offsets)
         else:
             end = leaf - cap - EV_LEFT_INJECTION
-            if ints[I_NFREE] == 0:
+            if ints[I_COUNT] == cap:
                 ints[I_STATUS] = STATUS_FULL
                 scalars[S_CLOCK] = now
                 break
-            ints[I_NFREE] -= 1
-            a = free_ids[ints[I_NFREE]]
             m = params[P_MASS + BULLET]
-            temperature = params[P_TEMPERATURE + end]
-            speed = flux_speed(rng, m, temperature)
-            species[a] = BULLET
-            t_last[a] = now
+            speed = flux_speed(rng, m, params[P_TEMPERATURE + end])
             head = ints[I_HEAD]
             if end == LEFT:
-                x[a] = 0.0
-                v[a] = speed
                 head = (head - 1) & mask
                 ints[I_HEAD] = head
-                ring[head] = a
+                a = head
+                x[a] = 0.0
+                v[a] = speed
                 new_pair = head
             else:
+                a = (head + ints[I_COUNT]) & mask
                 x[a] = length
                 v[a] = -speed
-                ring[(head + ints[I_COUNT]) & mask] = a
-                new_pair = (head + ints[I_COUNT] - 1) & mask
+                new_pair = (a - 1) & mask
+            species[a] = BULLET
+            t_last[a] = now
+            ident[a] = ints[I_NEXT_ID]
+            ints[I_NEXT_ID] += 1
             ints[I_COUNT] += 1
             flow = end * 8 + BULLET * 4
             flows[flow + Q_COUNT_IN] += 1.0
@@ -258,8 +273,10 @@ def advance(x, v, t_last, species, ring, free_ids, ints, params, rules, flows, c
                 log_event(log, counters[C_EVENTS], now, LOG_INJECTION, end, BULLET, -1)
             set_event_time(queue_time, queue_leaf, queue_offsets, leaf,
                            now + waiting_time(rng, params[P_RATE + end]))
-            predict_pair(new_pair, now, x, v, t_last, ring, ints, queue_time, queue_leaf, queue_offsets)
-            predict_walls(now, x, v, t_last, ring, ints, params, queue_time, queue_leaf, queue_offsets)
+            predict_pair(new_pair, now, x, v, t_last, ints,
+                         queue_time, queue_leaf, queue_offsets)
+            predict_walls(now, x, v, t_last, ints, params,
+                          queue_time, queue_leaf, queue_offsets)
         scalars[S_CLOCK] = now
         counters[C_EVENTS] += 1
         n_events += 1

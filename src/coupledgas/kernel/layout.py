@@ -20,14 +20,14 @@ RULE_CODES = {"exchange": EXCHANGE, "thermal": THERMAL, "specular": SPECULAR}
 LEFT = 0
 RIGHT = 1
 
-# ``ints``: ring-buffer head, particles in the channel, free ids, kernel status
+# ``ints``: ring-buffer head, particles in the channel, next particle id, kernel status
 I_HEAD = 0
 I_COUNT = 1
-I_NFREE = 2
+I_NEXT_ID = 2
 I_STATUS = 3
 N_INTS = 4
 STATUS_OK = 0
-STATUS_FULL = 1  # an injection found no free slot: grow the arrays and call again
+STATUS_FULL = 1  # an injection found the ring full: grow the arrays and call again
 
 # ``params``: float parameters of the channel and its two reservoirs
 P_LENGTH = 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .dynamics import advance, schedule_all, waiting_time
-from .layout import (BULLET, EV_LEFT_INJECTION, EV_RIGHT_INJECTION, I_COUNT, I_HEAD, I_NFREE,
+from .layout import (BULLET, EV_LEFT_INJECTION, EV_RIGHT_INJECTION, I_COUNT, I_HEAD, I_NEXT_ID,
                      I_STATUS, LEFT, N_COUNTERS, N_FLOWS, N_INTS, N_PARAMS, N_SCALARS,
                      N_SPECIAL_EVENTS, P_BARRIER, P_DISSIPATION, P_LENGTH, P_MASS, P_RATE,
                      P_TEMPERATURE, RIGHT, ROD, RULE_CODES, S_CLOCK, STATUS_FULL)
@@ -19,18 +19,18 @@ from .queue import new_queue, rebuild, set_event_time
 class ChannelState:
     """Every array the kernel reads or writes; the run's generator is kept beside it.
 
-    Per particle id: ``x``, ``v``, ``t_last`` (position at time t_last and velocity) and
-    ``species``. ``ring`` holds the ids in spatial order (a ring buffer, length a power of
-    two), ``free_ids`` the unused ids. ``params``, ``rules``, ``flows``, ``counters``,
-    ``scalars`` and ``ints`` are indexed by the constants in ``layout``.
+    Per ring slot (a power of two of them; the particles occupy slots head, head + 1,
+    ... modulo the capacity, from left to right): ``x``, ``v``, ``t_last`` (position at
+    time t_last, velocity), ``species`` and ``ident`` (stable particle id). ``params``,
+    ``rules``, ``flows``, ``counters``, ``scalars`` and ``ints`` are indexed by the
+    constants in ``layout``.
     """
 
     x: np.ndarray
     v: np.ndarray
     t_last: np.ndarray
     species: np.ndarray
-    ring: np.ndarray
-    free_ids: np.ndarray
+    ident: np.ndarray
     ints: np.ndarray
     params: np.ndarray
     rules: np.ndarray
@@ -43,7 +43,7 @@ class ChannelState:
 
     @property
     def capacity(self) -> int:
-        return self.ring.shape[0]
+        return self.x.shape[0]
 
     @property
     def clock(self) -> float:
@@ -54,9 +54,9 @@ class ChannelState:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def order(self) -> np.ndarray:
-        """Particle ids from left to right."""
+        """The occupied slots from left to right (index ``x``, ``v``, ... with it)."""
         k = np.arange(self.ints[I_COUNT])
-        return self.ring[(self.ints[I_HEAD] + k) & (self.capacity - 1)]
+        return (self.ints[I_HEAD] + k) & (self.capacity - 1)
 
     def kinetic_energy(self) -> float:
         """Total kinetic energy of the particles in the channel."""
@@ -101,13 +101,11 @@ def new_channel(params, rng: np.random.Generator) -> ChannelState:
     v = np.zeros(cap)
     t_last = np.zeros(cap)
     species = np.zeros(cap, dtype=np.int64)
-    x[:n], v[:n], species[:n] = positions, velocities, kinds
-    ring = np.zeros(cap, dtype=np.int64)
-    ring[:n] = order
-    free_ids = np.zeros(cap, dtype=np.int64)
-    free_ids[: cap - n] = np.arange(cap - 1, n - 1, -1)
+    ident = np.zeros(cap, dtype=np.int64)
+    x[:n], v[:n], species[:n], ident[:n] = (positions[order], velocities[order],
+                                            kinds[order], order)
     ints = np.zeros(N_INTS, dtype=np.int64)
-    ints[I_HEAD], ints[I_COUNT], ints[I_NFREE] = 0, n, cap - n
+    ints[I_HEAD], ints[I_COUNT], ints[I_NEXT_ID] = 0, n, n
 
     p = np.zeros(N_PARAMS)
     p[P_LENGTH] = L
@@ -122,12 +120,12 @@ def new_channel(params, rng: np.random.Generator) -> ChannelState:
         rules[end * 2 + ROD] = RULE_CODES[params.rod_walls]
 
     queue_time, queue_leaf, queue_offsets = new_queue(cap + N_SPECIAL_EVENTS)
-    state = ChannelState(x=x, v=v, t_last=t_last, species=species, ring=ring,
-                         free_ids=free_ids, ints=ints, params=p, rules=rules,
+    state = ChannelState(x=x, v=v, t_last=t_last, species=species, ident=ident,
+                         ints=ints, params=p, rules=rules,
                          flows=np.zeros(N_FLOWS), counters=np.zeros(N_COUNTERS, dtype=np.int64),
                          scalars=np.zeros(N_SCALARS), queue_time=queue_time,
                          queue_leaf=queue_leaf, queue_offsets=queue_offsets)
-    schedule_all(0.0, x, v, t_last, ring, ints, p, queue_time, queue_leaf, queue_offsets)
+    schedule_all(0.0, x, v, t_last, ints, p, queue_time, queue_leaf, queue_offsets)
     for end, leaf in ((LEFT, EV_LEFT_INJECTION), (RIGHT, EV_RIGHT_INJECTION)):
         set_event_time(queue_time, queue_leaf, queue_offsets, cap + leaf,
                        waiting_time(rng, p[P_RATE + end]))
@@ -141,31 +139,24 @@ def grown(state: ChannelState) -> ChannelState:
     so the trajectory continues exactly as it would have.
     """
     old_cap, cap = state.capacity, 2 * state.capacity
-    count, head = int(state.ints[I_COUNT]), int(state.ints[I_HEAD])
-    slots = (head + np.arange(count)) & (old_cap - 1)
+    count = int(state.ints[I_COUNT])
+    slots = state.order()
 
-    def widen(a):
+    def relaid(a):
         out = np.zeros(cap, dtype=a.dtype)
-        out[:old_cap] = a
+        out[:count] = a[slots]
         return out
 
-    ring = np.zeros(cap, dtype=np.int64)
-    ring[:count] = state.ring[slots]
-    n_free_old = int(state.ints[I_NFREE])
-    free_ids = np.zeros(cap, dtype=np.int64)
-    free_ids[: cap - old_cap] = np.arange(cap - 1, old_cap - 1, -1)
-    free_ids[cap - old_cap: cap - old_cap + n_free_old] = state.free_ids[:n_free_old]
     ints = state.ints.copy()
-    ints[I_HEAD], ints[I_NFREE] = 0, n_free_old + cap - old_cap
-
+    ints[I_HEAD] = 0
     queue_time, queue_leaf, queue_offsets = new_queue(cap + N_SPECIAL_EVENTS)
     new_leaves = queue_time[queue_offsets[-1]:]
     old_leaves = state.queue_time[state.queue_offsets[-1]:]
     new_leaves[:count] = old_leaves[slots]
     new_leaves[cap: cap + N_SPECIAL_EVENTS] = old_leaves[old_cap: old_cap + N_SPECIAL_EVENTS]
     rebuild(queue_time, queue_leaf, queue_offsets)
-    return ChannelState(x=widen(state.x), v=widen(state.v), t_last=widen(state.t_last),
-                        species=widen(state.species), ring=ring, free_ids=free_ids, ints=ints,
+    return ChannelState(x=relaid(state.x), v=relaid(state.v), t_last=relaid(state.t_last),
+                        species=relaid(state.species), ident=relaid(state.ident), ints=ints,
                         params=state.params, rules=state.rules, flows=state.flows,
                         counters=state.counters, scalars=state.scalars, queue_time=queue_time,
                         queue_leaf=queue_leaf, queue_offsets=queue_offsets)
@@ -182,8 +173,8 @@ def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
     """
     total = 0
     while True:
-        total += advance(state.x, state.v, state.t_last, state.species, state.ring,
-                         state.free_ids, state.ints, state.params, state.rules, state.flows,
+        total += advance(state.x, state.v, state.t_last, state.species, state.ident,
+                         state.ints, state.params, state.rules, state.flows,
                          state.counters, state.scalars, state.queue_time, state.queue_leaf,
                          state.queue_offsets, rng,
                          float(t_stop), max_events - total, log)

@@ -1,0 +1,45 @@
+"""Events per second of the compiled kernel (one core, compile time excluded).
+
+    python benchmarks/kernel_speed.py [--seconds 20]
+
+Runs the Letter's Fig. 2 point (h = 1, F_u = 0.3) at L = 20 and at L = 1280, the
+Letter's largest system (about 8600 particles), after a transient, and prints the
+events per second of the kernel loop alone for each. Target: >= 8e6 at both sizes.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from coupledgas.kernel import advance_to, new_channel
+from coupledgas.params import RunParams
+
+
+def events_per_second(length, seconds, seed=1):
+    params = RunParams.create(length=length, F_u=0.3)
+    rng = np.random.default_rng(seed)
+    state = new_channel(params, rng)
+    state, _ = advance_to(state, rng, 0.0, max_events=0)  # compile or load
+    state, _ = advance_to(state, rng, 50.0)  # leave the initial state
+    n_total, elapsed, t = 0, 0.0, state.clock
+    while elapsed < seconds:
+        t += 2000.0 * 20.0 / length
+        started = time.perf_counter()
+        state, n = advance_to(state, rng, t)
+        elapsed += time.perf_counter() - started
+        n_total += n
+    return n_total / elapsed, int(state.ints[1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    for length in (20, 1280):
+        rate, particles = events_per_second(length, args.seconds)
+        print(f"L = {length:5d} ({particles:5d} particles): {rate / 1e6:6.2f} M events/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""The ``coupledgas`` command line."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .params import ParameterError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
+                  help="Coupled particle and energy transport in 1D two-mass gases.")
+
+#: API parameter name -> command-line option, for error messages
+OPTION_NAMES = {"n_rods": "--rods", "barrier": "--barrier"}
+
+
+@app.callback()
+def _commands():
+    """Coupled particle and energy transport in 1D two-mass gases."""
+
+
+def option_name(parameter: str) -> str:
+    """The command-line option that sets an API parameter."""
+    return OPTION_NAMES.get(parameter, "--" + parameter.replace("_", "-"))
+
+
+class Walls(str, Enum):
+    thermal = "thermal"
+    specular = "specular"
+
+
+def _forces(F_rho, F_u, T_left, T_right, mu_left, mu_right):
+    """The Letter's Fig. 2 point (F_u = 0.3) unless a force or a reservoir state is given."""
+    if all(v is None for v in (F_rho, F_u, T_left, T_right, mu_left, mu_right)):
+        return 0.0, 0.3
+    if any(v is not None for v in (T_left, T_right, mu_left, mu_right)):
+        return F_rho, F_u
+    return (0.0 if F_rho is None else F_rho), (0.0 if F_u is None else F_u)
+
+
+def _inverse_current(result) -> str:
+    """Which current, if any, flows against both forces, and by how many standard errors."""
+    F = (result["F_rho"], result["F_u"])
+    nonzero = [f for f in F if f != 0]
+    if not nonzero or (len(nonzero) == 2 and (F[0] > 0) != (F[1] > 0)):
+        return "no inverse current can be defined (forces zero or of opposite signs)"
+    sign = 1.0 if nonzero[0] > 0 else -1.0
+    lines = []
+    for name in ("J_rho", "J_u"):
+        value, err = result[name], result[name + "_err"]
+        if value * sign < 0:
+            z = abs(value) / err if err > 0 else math.inf
+            lines.append(f"{name} flows against both forces ({z:.1f} standard errors)")
+    return "; ".join(lines) if lines else "no current flows against both forces"
+
+
+def _summary(result) -> str:
+    rows = [
+        f"L = {result['length']:g}, h = {result['barrier']:g}, m_bullet = "
+        f"{result['m_bullet']:g}, m_rod = {result['m_rod']:g}, {result['n_rods']} rods "
+        f"({result['rod_walls']} walls)",
+        f"reservoirs: T_L = {result['T_L']:.6g}, T_R = {result['T_R']:.6g}, "
+        f"mu_L = {result['mu_L']:.6g}, mu_R = {result['mu_R']:.6g} "
+        f"(F_rho = {result['F_rho']:.6g}, F_u = {result['F_u']:.6g})",
+        f"J_rho = {result['J_rho']:+.6g} +- {result['J_rho_err']:.2g}   "
+        f"(left end {result['J_rho_left']:+.6g}, right end {result['J_rho_right']:+.6g})",
+        f"J_u   = {result['J_u']:+.6g} +- {result['J_u_err']:.2g}   "
+        f"(left end {result['J_u_left']:+.6g}, right end {result['J_u_right']:+.6g})",
+        f"entropy production J_rho F_rho + J_u F_u = {result['entropy_production']:.6g} "
+        f"+- {result['entropy_production_err']:.2g}",
+        "inverse current: " + _inverse_current(result),
+        f"{result['events']:,} events over t = {result['t_measure']:g} "
+        f"(seed {result['seed']}): {result['events_per_second'] / 1e6:.2f} M events/s",
+    ]
+    if not result["errors_reliable"]:
+        rows.append("warning: the run is not much longer than the correlation time; "
+                    "the error bars are themselves uncertain (run longer)")
+    return "\n".join(rows)
+
+
+def run_summary(ds) -> dict:
+    """The JSON-able summary of a run Dataset."""
+    a = ds.attrs
+    out = {
+        "J_rho": float(ds.J_rho), "J_rho_err": float(ds.J_rho_err),
+        "J_u": float(ds.J_u), "J_u_err": float(ds.J_u_err),
+        "J_rho_left": float(ds.J_rho_end[0]), "J_rho_right": float(ds.J_rho_end[1]),
+        "J_u_left": float(ds.J_u_end[0]), "J_u_right": float(ds.J_u_end[1]),
+        "entropy_production": float(ds.entropy_production),
+        "entropy_production_err": float(ds.entropy_production_err),
+        "T_L": a["T_left"], "T_R": a["T_right"], "mu_L": a["mu_left"], "mu_R": a["mu_right"],
+        "F_rho": a["F_rho"], "F_u": a["F_u"], "length": a["length"], "barrier": a["barrier"],
+        "m_bullet": a["m_bullet"], "m_rod": a["m_rod"], "n_rods": int(a["n_rods"]),
+        "rod_walls": a["rod_walls"], "events": int(a["events"]),
+        "events_per_second": a["events_per_second"], "t_measure": a["t_measure"],
+        "t_transient": a["t_transient"], "seed": int(a["seed"]),
+        "bullet_density": float(ds.bullet_density),
+        "errors_reliable": bool(a["errors_reliable"]), "version": a["coupledgas_version"],
+    }
+    return out
+
+
+def write_netcdf(ds, path: Path) -> None:
+    """Write a Dataset atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    ds.to_netcdf(tmp, engine="h5netcdf")
+    tmp.replace(path)
+
+
+@app.command()
+def run(
+    length: float = typer.Option(20.0, "--length", help="Channel length L."),
+    F_rho: Optional[float] = typer.Option(
+        None, "--F-rho", help="Force mu_L/T_L - mu_R/T_R. With no force and no reservoir "
+        "state given, the run is the Letter's Fig. 2 point F_rho = 0, F_u = 0.3; with one "
+        "force given, the other is 0."),
+    F_u: Optional[float] = typer.Option(None, "--F-u", help="Force 1/T_R - 1/T_L."),
+    barrier: float = typer.Option(1.0, "--barrier", help="Pass-through barrier h (inf: "
+                                  "hard-point gas)."),
+    T: float = typer.Option(1.0, "--T", help="Mean temperature around which forces act."),
+    mu: float = typer.Option(1.5, "--mu", help="Mean chemical potential."),
+    T_left: Optional[float] = typer.Option(None, "--T-left", help="Left reservoir "
+                                           "temperature (instead of the forces)."),
+    T_right: Optional[float] = typer.Option(None, "--T-right"),
+    mu_left: Optional[float] = typer.Option(None, "--mu-left"),
+    mu_right: Optional[float] = typer.Option(None, "--mu-right"),
+    m_bullet: float = typer.Option(1.0, "--m-bullet", help="Bullet mass M1."),
+    m_rod: float = typer.Option(0.5, "--m-rod", help="Rod mass M2."),
+    rods: Optional[int] = typer.Option(None, "--rods", help="Number of rods "
+                                       "[default: round(rho(T, mu) L / 2)]."),
+    rod_walls: Walls = typer.Option(Walls.thermal, "--rod-walls", help="Rods at the ends: "
+                                    "thermal (fresh speed at the reservoir's T) or specular."),
+    t_transient: float = typer.Option(200.0, "--t-transient", help="Discarded time."),
+    t_measure: float = typer.Option(100000.0, "--t-measure", help="Measured time."),
+    seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same result)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the Dataset (netCDF)."),
+):
+    """Simulate one open channel between two reservoirs and report its currents."""
+    from .simulate import simulate
+
+    F_rho, F_u = _forces(F_rho, F_u, T_left, T_right, mu_left, mu_right)
+    ds = simulate(length=length, barrier=barrier, T=T, mu=mu, F_rho=F_rho, F_u=F_u,
+                  T_left=T_left, T_right=T_right, mu_left=mu_left, mu_right=mu_right,
+                  m_bullet=m_bullet, m_rod=m_rod, n_rods=rods, rod_walls=rod_walls.value,
+                  t_transient=t_transient, t_measure=t_measure, seed=seed)
+    if out is not None:
+        write_netcdf(ds, out)
+    result = run_summary(ds)
+    typer.echo(json.dumps(result) if as_json else _summary(result))
+
+
+def main(argv=None) -> int:
+    """Entry point: bad input gives one line naming the parameter and exit code 2."""
+    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        command.main(args=args or ["--help"], prog_name="coupledgas", standalone_mode=False)
+    except ParameterError as err:
+        print(f"coupledgas: error: {option_name(err.name)}: {str(err).split(': ', 1)[1]}",
+              file=sys.stderr)
+        return 2
+    except typer.TyperException as err:
+        message = err.format_message() if hasattr(err, "format_message") else str(err)
+        print(f"coupledgas: error: {' '.join(message.split())}", file=sys.stderr)
+        return 2
+    except typer.Abort:
+        print("coupledgas: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

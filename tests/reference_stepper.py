@@ -1,0 +1,105 @@
+"""A plain, obviously correct event-driven stepper of one channel, for tests only.
+
+No queue, no lazy positions: at every step it computes every candidate event (each
+approaching neighbour pair, the end particles reaching a wall, the two injections),
+takes the earliest, moves every particle to that time and applies the rule. It shares
+no code with the kernel; given the same initial state and the same random generator it
+must produce the same sequence of events, because both draw their random numbers in the
+order the model defines: at an injection the speed, then the next waiting time; at a
+thermal wall the new speed.
+"""
+
+import math
+
+import numpy as np
+
+PASS, COLLISION, WALL, ABSORPTION, INJECTION = 0, 1, 2, 3, 4
+EXCHANGE, THERMAL, SPECULAR = 0, 1, 2
+
+
+class ReferenceChannel:
+    def __init__(self, x, v, species, masses, length, barrier, temperatures, rates, rules,
+                 next_injection, rng):
+        self.x = [float(a) for a in x]
+        self.v = [float(a) for a in v]
+        self.species = [int(s) for s in species]
+        self.masses = masses  # by species
+        self.length = length
+        self.barrier = barrier
+        self.temperatures = temperatures  # by end
+        self.rates = rates  # by end
+        self.rules = rules  # rules[end][species]
+        self.next_injection = list(next_injection)
+        self.rng = rng
+        self.time = 0.0
+
+    def _speed(self, mass, temperature):
+        return math.sqrt(-2.0 * math.log(1.0 - self.rng.random()) * temperature / mass)
+
+    def _candidates(self):
+        n = len(self.x)
+        out = []
+        for k in range(n - 1):
+            closing = self.v[k] - self.v[k + 1]
+            if closing > 0:
+                out.append((self.time + max(self.x[k + 1] - self.x[k], 0.0) / closing,
+                            "pair", k))
+        if n and self.v[0] < 0:
+            out.append((self.time + max(self.x[0], 0.0) / -self.v[0], "wall", 0))
+        if n and self.v[-1] > 0:
+            out.append((self.time + max(self.length - self.x[-1], 0.0) / self.v[-1],
+                        "wall", 1))
+        for end in (0, 1):
+            out.append((self.next_injection[end], "inject", end))
+        return out
+
+    def step(self):
+        """Process the next event; return (time, code, end, species_a, species_b)."""
+        t, kind, k = min(self._candidates(), key=lambda c: c[0])
+        dt = t - self.time
+        self.x = [a + b * dt for a, b in zip(self.x, self.v)]
+        self.time = t
+        if kind == "pair":
+            sa, sb = self.species[k], self.species[k + 1]
+            ma, mb = self.masses[sa], self.masses[sb]
+            va, vb = self.v[k], self.v[k + 1]
+            e_rel = 0.5 * ma * mb / (ma + mb) * (va - vb) ** 2
+            if e_rel > self.barrier:
+                for arr in (self.x, self.v, self.species):
+                    arr[k], arr[k + 1] = arr[k + 1], arr[k]
+                return (t, PASS, -1, sa, sb)
+            self.v[k] = ((ma - mb) * va + 2 * mb * vb) / (ma + mb)
+            self.v[k + 1] = ((mb - ma) * vb + 2 * ma * va) / (ma + mb)
+            return (t, COLLISION, -1, sa, sb)
+        if kind == "wall":
+            end = k
+            i = 0 if end == 0 else len(self.x) - 1
+            s = self.species[i]
+            rule = self.rules[end][s]
+            if rule == EXCHANGE:
+                for arr in (self.x, self.v, self.species):
+                    arr.pop(i)
+                return (t, ABSORPTION, end, s, -1)
+            if rule == THERMAL:
+                speed = self._speed(self.masses[s], self.temperatures[end])
+            else:
+                speed = abs(self.v[i])
+            self.v[i] = speed if end == 0 else -speed
+            return (t, WALL, end, s, -1)
+        end = k
+        speed = self._speed(self.masses[0], self.temperatures[end])
+        rate = self.rates[end]
+        self.next_injection[end] = (t - math.log(1.0 - self.rng.random()) / rate
+                                    if rate > 0 else math.inf)
+        if end == 0:
+            self.x.insert(0, 0.0)
+            self.v.insert(0, speed)
+            self.species.insert(0, 0)
+        else:
+            self.x.append(self.length)
+            self.v.append(-speed)
+            self.species.append(0)
+        return (t, INJECTION, end, 0, -1)
+
+    def run(self, n_events):
+        return np.array([self.step() for _ in range(n_events)], dtype=float)

@@ -1,0 +1,75 @@
+"""The command line: results as JSON or netCDF, and one clear line for bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import xarray as xr
+
+from coupledgas.cli import main
+
+BAD_INPUT = [
+    (["--length", "-1"], "--length"),
+    (["--length", "0"], "--length"),
+    (["--m-bullet", "0"], "--m-bullet"),
+    (["--m-rod", "-2"], "--m-rod"),
+    (["--T", "-1"], "--T"),
+    (["--T-left", "0"], "--T-left"),
+    (["--t-measure", "0"], "--t-measure"),
+    (["--t-transient", "-5"], "--t-transient"),
+    (["--barrier", "-0.1"], "--barrier"),
+    (["--rods", "-3"], "--rods"),
+    (["--mu", "nan"], "--mu"),
+    (["--F-u", "nan"], "--F-u"),
+    (["--rod-walls", "sticky"], "--rod-walls"),
+    (["--length", "twenty"], "--length"),
+    (["--F-u", "0.1", "--T-right", "2"], "--T-right"),
+]
+
+
+@pytest.mark.parametrize("args,name", BAD_INPUT)
+def test_bad_input_gives_one_line_naming_the_parameter_and_exit_code_2(args, name, capsys):
+    assert main(["run", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert name in err and "Traceback" not in err
+
+
+def test_installed_command_reports_bad_input_without_a_traceback():
+    proc = subprocess.run([sys.executable, "-m", "coupledgas.cli", "run", "--barrier", "-1"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "coupledgas: error: --barrier: must be >= 0, got -1"]
+
+
+def test_json_output_has_the_documented_keys(capsys, tmp_path):
+    out = tmp_path / "run.nc"
+    assert main(["run", "--length", "5", "--t-measure", "500", "--t-transient", "10",
+                 "--seed", "3", "--json", "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("J_rho", "J_rho_err", "J_u", "J_u_err", "T_L", "T_R", "mu_L", "mu_R",
+                "n_rods", "events", "events_per_second", "t_measure", "seed",
+                "entropy_production"):
+        assert key in result
+    assert result["seed"] == 3 and result["F_u"] == 0.3 and result["F_rho"] == 0.0
+    assert result["events"] > 0 and result["events_per_second"] > 0
+    ds = xr.open_dataset(out, engine="h5netcdf")
+    assert ds.J_rho.item() == result["J_rho"]
+    assert ds.attrs["seed"] == 3 and "coupledgas_version" in ds.attrs
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically, nothing left over
+
+
+def test_readable_summary_names_the_inverse_current(capsys):
+    assert main(["run", "--length", "10", "--t-measure", "20000", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "J_rho flows against both forces" in out
+    assert "M events/s" in out
+
+
+def test_one_force_given_means_the_other_is_zero(capsys):
+    assert main(["run", "--length", "4", "--t-measure", "100", "--F-rho", "0.2",
+                 "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["F_rho"], result["F_u"]) == (0.2, 0.0)
