@@ -18,7 +18,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Coupled particle and energy transport in 1D two-mass gases.")
 
 #: API parameter name -> command-line option, for error messages
-OPTION_NAMES = {"n_rods": "--rods", "barrier": "--barrier"}
+OPTION_NAMES = {"n_rods": "--rods", "checkpoint": "CHECKPOINT"}
 
 
 @app.callback()
@@ -76,9 +76,16 @@ def _summary(result) -> str:
         f"entropy production J_rho F_rho + J_u F_u = {result['entropy_production']:.6g} "
         f"+- {result['entropy_production_err']:.2g}",
         "inverse current: " + _inverse_current(result),
-        f"{result['events']:,} events over t = {result['t_measure']:g} "
+        f"{result['events']:,} events over t = {result['t_measured']:g} "
         f"(seed {result['seed']}): {result['events_per_second'] / 1e6:.2f} M events/s",
     ]
+    if "rel_err_target" in result:
+        rows.append(f"precision target {result['rel_err_target']:g}: " + (
+            "reached" if result["target_reached"] else "NOT reached by t-max"))
+    if "replicas" in result:
+        rows.append(f"{result['replicas']} replicas; spread / error: chi2 per dof "
+                    f"{result['chi2_per_dof_J_rho']:.2f} (J_rho), "
+                    f"{result['chi2_per_dof_J_u']:.2f} (J_u)")
     if not result["errors_reliable"]:
         rows.append("warning: the run is not much longer than the correlation time; "
                     "the error bars are themselves uncertain (run longer)")
@@ -103,7 +110,15 @@ def run_summary(ds) -> dict:
         "t_transient": a["t_transient"], "seed": int(a["seed"]),
         "bullet_density": float(ds.bullet_density),
         "errors_reliable": bool(a["errors_reliable"]), "version": a["coupledgas_version"],
+        "t_measured": a["t_measured"],
     }
+    if a["rel_err_target"]:
+        out["rel_err_target"] = a["rel_err_target"]
+        out["target_reached"] = bool(a["target_reached"])
+    if "replicas" in a:
+        out["replicas"] = int(a["replicas"])
+        out["chi2_per_dof_J_rho"] = a["chi2_per_dof_J_rho"]
+        out["chi2_per_dof_J_u"] = a["chi2_per_dof_J_u"]
     return out
 
 
@@ -141,17 +156,107 @@ def run(
     t_transient: float = typer.Option(200.0, "--t-transient", help="Discarded time."),
     t_measure: float = typer.Option(100000.0, "--t-measure", help="Measured time."),
     seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same result)."),
+    bins: int = typer.Option(40, "--bins", help="Profile bins (0: no profiles)."),
+    rel_err: Optional[float] = typer.Option(
+        None, "--rel-err", help="Run until both currents have a standard error below this "
+        "fraction of their value (t-measure is then the shortest run and sets the block "
+        "length t-measure/1024)."),
+    t_max: Optional[float] = typer.Option(None, "--t-max", help="With --rel-err: stop "
+                                          "here even if the target is not reached "
+                                          "[default: 100 t-measure]."),
+    checkpoint: Optional[Path] = typer.Option(
+        None, "--checkpoint", help="Save the full state here (atomically) every "
+        "--checkpoint-every seconds, at the end and on Ctrl-C; continue with "
+        "'coupledgas resume FILE'."),
+    checkpoint_every: float = typer.Option(600.0, "--checkpoint-every",
+                                           help="Seconds between checkpoints."),
+    replicas: int = typer.Option(1, "--replicas", help="Independent replicas (seeds "
+                                 "spawned from --seed), combined with error propagation."),
+    workers: int = typer.Option(1, "--workers", help="Processes for the replicas."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the Dataset (netCDF)."),
 ):
     """Simulate one open channel between two reservoirs and report its currents."""
-    from .simulate import simulate
+    from .params import RunParams
+    from .simulate import Run
 
     F_rho, F_u = _forces(F_rho, F_u, T_left, T_right, mu_left, mu_right)
-    ds = simulate(length=length, barrier=barrier, T=T, mu=mu, F_rho=F_rho, F_u=F_u,
-                  T_left=T_left, T_right=T_right, mu_left=mu_left, mu_right=mu_right,
-                  m_bullet=m_bullet, m_rod=m_rod, n_rods=rods, rod_walls=rod_walls.value,
-                  t_transient=t_transient, t_measure=t_measure, seed=seed)
+    params = RunParams.create(length=length, barrier=barrier, T=T, mu=mu, F_rho=F_rho,
+                              F_u=F_u, T_left=T_left, T_right=T_right, mu_left=mu_left,
+                              mu_right=mu_right, m_bullet=m_bullet, m_rod=m_rod,
+                              n_rods=rods, rod_walls=rod_walls.value,
+                              t_transient=t_transient, t_measure=t_measure, seed=seed)
+    if replicas != 1 or workers != 1:
+        if checkpoint is not None:
+            raise ParameterError("checkpoint", "is for single runs; replicas restart whole")
+        from .replicas import run_replicas
+
+        ds = run_replicas(params, replicas, workers, n_bins=bins, rel_err=rel_err,
+                          t_max=t_max)
+    else:
+        run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
+        ds = _execute(run, checkpoint, checkpoint_every, as_json)
+    _report(ds, as_json, out)
+
+
+@app.command()
+def resume(
+    checkpoint: Path = typer.Argument(..., help="Checkpoint written by 'run --checkpoint'."),
+    t_measure: Optional[float] = typer.Option(
+        None, "--t-measure", help="Measure this much longer than the run asked for."),
+    checkpoint_every: float = typer.Option(600.0, "--checkpoint-every"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the Dataset (netCDF)."),
+):
+    """Continue a run from its checkpoint; the result is bit for bit the uninterrupted one."""
+    from dataclasses import replace
+
+    from .checkpoint import load
+
+    run = load(checkpoint)
+    if t_measure is not None:
+        if not t_measure > 0:
+            raise ParameterError("t_measure", f"must be positive, got {t_measure:g}")
+        run.params = replace(run.params, t_measure=run.params.t_measure + t_measure)
+        if run.t_max is not None:
+            run.t_max = max(run.t_max, run.params.t_measure)
+    ds = _execute(run, checkpoint, checkpoint_every, as_json)
+    _report(ds, as_json, out)
+
+
+@app.command()
+def plot(
+    result: Path = typer.Argument(..., help="A run's netCDF file (run --out)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Image file [default: the "
+                                       "result's name with .png]."),
+):
+    """Draw a run's profiles and the block series of its currents."""
+    from .plot import plot_run
+
+    typer.echo(plot_run(result, out))
+
+
+def _execute(run, checkpoint, checkpoint_every, quiet):
+    from .progress import ProgressLine
+    from .simulate import Interrupted, execute
+
+    if not checkpoint_every > 0:
+        raise ParameterError("checkpoint_every", f"must be positive, got {checkpoint_every:g}")
+    progress = ProgressLine() if not quiet and sys.stderr.isatty() else None
+    try:
+        execute(run, checkpoint, checkpoint_every, progress)
+    except Interrupted:
+        if progress:
+            progress.close()
+        where = f"; checkpoint saved: coupledgas resume {checkpoint}" if checkpoint else ""
+        print(f"coupledgas: interrupted{where}", file=sys.stderr)
+        raise typer.Exit(130)
+    if progress:
+        progress.close()
+    return run.dataset()
+
+
+def _report(ds, as_json, out):
     if out is not None:
         write_netcdf(ds, out)
     result = run_summary(ds)
@@ -163,7 +268,8 @@ def main(argv=None) -> int:
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else list(argv)
     try:
-        command.main(args=args or ["--help"], prog_name="coupledgas", standalone_mode=False)
+        code = command.main(args=args or ["--help"], prog_name="coupledgas",
+                            standalone_mode=False)
     except ParameterError as err:
         print(f"coupledgas: error: {option_name(err.name)}: {str(err).split(': ', 1)[1]}",
               file=sys.stderr)
@@ -175,7 +281,7 @@ def main(argv=None) -> int:
     except typer.Abort:
         print("coupledgas: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

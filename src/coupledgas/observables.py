@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import chi2
 
+from .kernel.profiles import MV2_TIME, SIGNED, TIME, UNSIGNED, V_TIME
+
 #: fewest merged blocks for which the error estimate is called reliable
 MIN_RELIABLE_BLOCKS = 16
 
@@ -49,27 +51,30 @@ class BlockEstimate:
 def blocking_levels(series):
     """Variances and lag-one autocovariances of the block means at each level.
 
+    Level k merges 2**k base blocks; where a level has an odd number of blocks the last
+    one is left out of the next merge.
+
     Parameters
     ----------
-    series : array_like, length 2**d
+    series : array_like, length n >= 4
 
     Returns
     -------
-    variance, autocovariance, counts : ndarray, each of length d
-        Population variance and lag-one autocovariance of the 2**(d-k) block means at
-        level k (blocks of 2**k base blocks).
+    variance, autocovariance, counts : ndarray, each of length floor(log2 n)
+        Population variance and lag-one autocovariance of the block means at each level,
+        and the number of blocks there.
     """
     x = np.asarray(series, dtype=float)
+    if x.size < 4:
+        raise ValueError(f"blocking needs at least 4 blocks, got {x.size}")
     d = int(np.log2(x.size))
-    if x.size < 4 or 2**d != x.size:
-        raise ValueError(f"blocking needs a series of length 2**d >= 4, got {x.size}")
-    mu = x.mean()
     variance, autocovariance, counts = np.empty(d), np.empty(d), np.empty(d, dtype=int)
     for k in range(d):
-        dx = x - mu
+        dx = x - x.mean()
         counts[k] = x.size
         variance[k] = np.mean(dx * dx)
         autocovariance[k] = np.sum(dx[:-1] * dx[1:]) / x.size
+        x = x[: x.size - x.size % 2]
         x = 0.5 * (x[0::2] + x[1::2])
     return variance, autocovariance, counts
 
@@ -79,7 +84,7 @@ def block_estimate(series) -> BlockEstimate:
 
     Parameters
     ----------
-    series : array_like, length 2**d (d >= 2)
+    series : array_like, length >= 4
         Per-block values (e.g. the current measured in each block).
 
     Returns
@@ -102,3 +107,71 @@ def block_estimate(series) -> BlockEstimate:
     error = float(np.sqrt(variance[level] / max(n - 1, 1)))
     return BlockEstimate(mean=float(x.mean()), error=error, block_size=2**level,
                          n_blocks=n, reliable=n >= MIN_RELIABLE_BLOCKS)
+
+
+def ratio_estimate(numerator, denominator):
+    """Ratio of two block-summed series, sum(a) / sum(b), with its blocking error.
+
+    The error is that of the mean of (a_b - R b_b) / mean(b), the linearised ratio.
+
+    Returns
+    -------
+    tuple of float
+        (R, error); NaN when the denominator is zero.
+    """
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    if not denominator.sum() > 0:
+        return np.nan, np.nan
+    R = numerator.sum() / denominator.sum()
+    return R, block_estimate((numerator - R * denominator) / denominator.mean()).error
+
+
+def profile_estimates(profile_blocks, crossing_blocks, masses, length, block_length):
+    """Profiles with blocking errors from per-block profile accumulators.
+
+    Errors: blocking on the per-block series (ratios by linearisation); the temperature
+    error is that of <m v^2>, which dominates the error of m <v>^2 near equilibrium.
+
+    Parameters
+    ----------
+    profile_blocks : ndarray (n_blocks, 2, n_bins, 3)
+        Per block: time, integral of v dt and of m v^2 dt, per species and bin.
+    crossing_blocks : ndarray (n_blocks, 2, n_bins + 1, 2)
+        Per block: signed and unsigned crossings per species and bin edge.
+    masses : sequence of float
+        Mass of each species.
+    length, block_length : float
+
+    Returns
+    -------
+    dict of (value, error) arrays
+        ``density`` (species, x): time in bin / (w t); ``temperature`` (species, x):
+        m (<v^2> - <v>^2), time averages in the bin; ``mean_mass`` (x_edge): mass
+        averaged over every crossing of the edge (the Letter's <m(x)>, Fig. 5b);
+        ``bullet_current`` (x_edge): net bullets crossing per unit time.
+    """
+    n_blocks, n_species, n_bins, _ = profile_blocks.shape
+    width = length / n_bins
+    density = np.empty((2, n_species, n_bins))
+    temperature = np.full((2, n_species, n_bins), np.nan)
+    for s in range(n_species):
+        for k in range(n_bins):
+            est = block_estimate(profile_blocks[:, s, k, TIME] / (width * block_length))
+            density[:, s, k] = est.mean, est.error
+            time = profile_blocks[:, s, k, TIME]
+            if time.sum() > 0:
+                # T = <m v^2> - m <v>^2; error from the linearised ratio of <m v^2>
+                mv2, mv2_err = ratio_estimate(profile_blocks[:, s, k, MV2_TIME], time)
+                mean_v = profile_blocks[:, s, k, V_TIME].sum() / time.sum()
+                temperature[:, s, k] = mv2 - masses[s] * mean_v**2, mv2_err
+    unsigned = crossing_blocks[..., UNSIGNED]
+    weighted = sum(masses[s] * unsigned[:, s, :] for s in range(n_species))
+    total = unsigned.sum(axis=1)
+    mean_mass = np.array([ratio_estimate(weighted[:, e], total[:, e])
+                          for e in range(n_bins + 1)]).T
+    current = np.array([[est.mean, est.error] for est in (
+        block_estimate(crossing_blocks[:, 0, e, SIGNED] / block_length)
+        for e in range(n_bins + 1))]).T
+    return {"density": density, "temperature": temperature, "mean_mass": mean_mass,
+            "bullet_current": current}

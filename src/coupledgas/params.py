@@ -81,6 +81,9 @@ class RunParams:
         Discarded transient and measured time.
     seed : int
         Seed of the run's ``numpy.random.SeedSequence``.
+    replica : int
+        -1 for a single run; k >= 0 for the k-th child of the seed
+        (``SeedSequence(seed).spawn``), an independent replica.
     """
 
     length: float = 20.0
@@ -100,12 +103,14 @@ class RunParams:
     t_transient: float = 200.0
     t_measure: float = 100000.0
     seed: int = 1
+    replica: int = -1
 
     @classmethod
     def create(cls, *, length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None,
                T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
                m_rod=0.5, n_rods=None, rod_walls="thermal", bullet_walls="exchange",
-               dissipation=0.0, t_transient=200.0, t_measure=100000.0, seed=1):
+               dissipation=0.0, t_transient=200.0, t_measure=100000.0, seed=1,
+               replica=-1):
         """Validate user input and build the parameters.
 
         Give the reservoirs either as forces ``F_rho``, ``F_u`` (default 0) around ``T``,
@@ -161,12 +166,14 @@ class RunParams:
             raise ParameterError("seed", f"expected an integer, got {seed!r}") from None
         if seed < 0:
             raise ParameterError("seed", f"must be >= 0, got {seed}")
+        replica = int(replica)
         return cls(length=length, barrier=barrier, T_left=float(T_left),
                    T_right=float(T_right), mu_left=float(mu_left), mu_right=float(mu_right),
                    F_rho=float(F_rho), F_u=float(F_u),
                    m_bullet=m_bullet, m_rod=m_rod, n_rods=n_rods, rod_walls=rod_walls,
                    bullet_walls=bullet_walls, dissipation=dissipation,
-                   t_transient=t_transient, t_measure=t_measure, seed=seed)
+                   t_transient=t_transient, t_measure=t_measure, seed=seed,
+                   replica=replica)
 
     @property
     def T(self) -> float:

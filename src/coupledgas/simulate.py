@@ -1,16 +1,23 @@
 """One run: build the state, advance the kernel block by block, return a Dataset.
 
-The measured time is cut into ``N_BLOCKS`` blocks of equal length; after each block the
-cumulative boundary flows are read, so every current has a block series from which
-its standard error follows by a blocking analysis (``observables``). Currents are
-positive from left to right; each is measured at both ends and the reported value is
-the mean of the two (they differ only by the change of the channel's content over the
-run, which the bookkeeping check accounts for exactly).
+After the transient the measured time is cut into blocks of equal length; after each
+block the cumulative accumulators (boundary flows, counters, profiles) are read, so every
+result has a block series and a blocking error (``observables``). A fixed-length run has
+``N_BLOCKS`` blocks. A longer run (a precision target, or a resumed run given more time)
+keeps adding blocks and, whenever it holds ``MAX_BLOCKS``, merges them pairwise; since
+the snapshots are cumulative, merging is dropping every other snapshot.
+
+Currents are positive from left to right; each is measured at both ends and the reported
+value is the mean of the two (they differ only by the change of the channel's content,
+which the bookkeeping check accounts for exactly).
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
@@ -20,17 +27,26 @@ from .kernel import advance_to, new_channel
 from .kernel.layout import (BULLET, C_ENCOUNTERS, C_EVENTS, C_PASSES, LEFT, P_MASS,
                             Q_COUNT_IN, Q_COUNT_OUT, Q_ENERGY_IN, Q_ENERGY_OUT, RIGHT, ROD,
                             S_DISSIPATED, SPECIES)
-from .observables import block_estimate
-from .params import RunParams
+from .observables import block_estimate, profile_estimates, ratio_estimate
+from .params import ParameterError, RunParams
 
-#: blocks of the measured time (a power of two, for the blocking analysis)
+#: blocks of a fixed-length run
 N_BLOCKS = 1024
+#: a longer run merges its blocks pairwise when it holds this many
+MAX_BLOCKS = 2 * N_BLOCKS
+#: a precision target is checked every this many blocks (a fixed rule, so that a
+#: resumed run stops where the uninterrupted one would)
+CHECK_EVERY = 64
 
 PAIR_TYPES = ("bullet-bullet", "bullet-rod", "rod-rod")
 
 
 class BookkeepingError(RuntimeError):
     """The particle or energy balance of a run does not close."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C after saving its checkpoint."""
 
 
 def net_inflow(flows, end, species, quantity):
@@ -62,17 +78,6 @@ def transferred(flows):
     return {"particles": particles, "energy": energy}
 
 
-def _snapshot(state):
-    """What is read after each block: flows, content, energy, kinetic temperatures, counters."""
-    ids = state.order()
-    kinds = state.species[ids]
-    m_v2 = state.params[P_MASS + kinds] * state.v[ids] ** 2
-    temperature = [m_v2[kinds == s].mean() if np.any(kinds == s) else np.nan
-                   for s in (BULLET, ROD)]
-    return (state.flows.copy(), int(np.count_nonzero(kinds == BULLET)),
-            state.kinetic_energy(), temperature, state.counters.copy())
-
-
 def check_bookkeeping(flows_start, flows_end, bullets_start, bullets_end, energy_start,
                       energy_end, dissipated):
     """Raise ``BookkeepingError`` unless particles and energy balance over the run.
@@ -95,10 +100,284 @@ def check_bookkeeping(flows_start, flows_end, bullets_start, bullets_end, energy
                                f"changed by {change:.12g}")
 
 
+def seed_sequence(params: RunParams) -> np.random.SeedSequence:
+    """The run's seed: ``seed``, or child ``replica`` of it (``SeedSequence.spawn``)."""
+    if params.replica >= 0:
+        return np.random.SeedSequence(params.seed, spawn_key=(params.replica,))
+    return np.random.SeedSequence(params.seed)
+
+
+@dataclass
+class Run:
+    """A run in progress: parameters, kernel state, generator and block snapshots.
+
+    Build one with ``Run.start``; ``advance`` runs it to its end; ``dataset`` gives the
+    result. ``checkpoint.save`` / ``checkpoint.load`` store and restore it exactly.
+    """
+
+    params: RunParams
+    n_bins: int
+    rel_err: float | None
+    t_max: float | None
+    state: object
+    rng: np.random.Generator
+    block_length: float
+    snapshots: dict = field(default_factory=dict)
+    kernel_seconds: float = 0.0
+    target_reached: bool = False
+
+    FIELDS = ("time", "flows", "bullets", "energy", "temperature", "counters", "dissipated",
+              "profile", "crossings")
+
+    @classmethod
+    def start(cls, params: RunParams, n_bins=40, rel_err=None, t_max=None) -> "Run":
+        """A new run at its equilibrium start (see ``kernel.new_channel``)."""
+        n_bins, rel_err, t_max = _check_run_options(params, n_bins, rel_err, t_max)
+        rng = np.random.default_rng(seed_sequence(params))
+        state = new_channel(params, rng, n_bins=n_bins)
+        return cls(params=params, n_bins=n_bins, rel_err=rel_err, t_max=t_max, state=state,
+                   rng=rng, block_length=params.t_measure / N_BLOCKS,
+                   snapshots={name: [] for name in cls.FIELDS})
+
+    @property
+    def n_blocks(self) -> int:
+        return max(len(self.snapshots["time"]) - 1, 0)
+
+    @property
+    def measured_time(self) -> float:
+        return self.n_blocks * self.block_length
+
+    @property
+    def events(self) -> int:
+        """Events processed so far (transient included)."""
+        return int(self.state.counters[C_EVENTS])
+
+    def _kernel(self, t_stop):
+        started = time.perf_counter()
+        self.state, _ = advance_to(self.state, self.rng, t_stop)
+        self.kernel_seconds += time.perf_counter() - started
+
+    def _snapshot(self):
+        state = self.state
+        slots = state.order()
+        kinds = state.species[slots]
+        m_v2 = state.params[P_MASS + kinds] * state.v[slots] ** 2
+        temperature = [m_v2[kinds == s].mean() if np.any(kinds == s) else np.nan
+                       for s in (BULLET, ROD)]
+        profile, crossings = state.profiles_now()
+        values = dict(time=state.clock, flows=state.flows.copy(),
+                      bullets=int(np.count_nonzero(kinds == BULLET)),
+                      energy=state.kinetic_energy(), temperature=temperature,
+                      counters=state.counters.copy(),
+                      dissipated=float(state.scalars[S_DISSIPATED]),
+                      profile=profile, crossings=crossings)
+        for name in self.FIELDS:
+            self.snapshots[name].append(values[name])
+
+    def finished(self) -> bool:
+        """Whether the run has reached its measured time or its precision target."""
+        if self.n_blocks == 0:
+            return False
+        if self.rel_err is None:
+            return self.measured_time >= self.params.t_measure * (1 - 1e-12)
+        if self.measured_time >= self.t_max * (1 - 1e-12):
+            return True
+        if self.n_blocks < N_BLOCKS or self.n_blocks % CHECK_EVERY:
+            return False
+        self.target_reached = self.precision_reached()
+        return self.target_reached
+
+    def current_estimates(self) -> dict:
+        """Blocking estimates of J_rho and J_u from the blocks so far (>= 4 blocks)."""
+        moved = transferred(np.diff(np.array(self.snapshots["flows"]), axis=0))
+        return {name: block_estimate(moved[key].mean(axis=-1) / self.block_length)
+                for name, key in (("J_rho", "particles"), ("J_u", "energy"))}
+
+    def precision_reached(self) -> bool:
+        """Both currents known to ``rel_err`` of their value, with reliable errors."""
+        return all(est.reliable and est.error <= self.rel_err * abs(est.mean)
+                   for est in self.current_estimates().values())
+
+    def advance_block(self):
+        """Run the transient (first call) or one more block."""
+        if not self.snapshots["time"]:
+            self._kernel(self.params.t_transient)
+            self._snapshot()
+            return
+        self._kernel(self.snapshots["time"][-1] + self.block_length)
+        self._snapshot()
+        if self.n_blocks == MAX_BLOCKS:
+            for name in self.FIELDS:
+                self.snapshots[name] = self.snapshots[name][::2]
+            self.block_length *= 2
+
+    def advance(self, on_block=None):
+        """Advance to the end, calling ``on_block(self)`` after every block."""
+        advance_to(self.state, self.rng, self.state.clock, max_events=0)  # compile or load
+        while not self.finished():
+            self.advance_block()
+            if on_block is not None:
+                on_block(self)
+        return self
+
+    def dataset(self) -> xr.Dataset:
+        """The result (see ``simulate``); checks the bookkeeping first."""
+        snap = {name: np.array(values) for name, values in self.snapshots.items()}
+        check_bookkeeping(snap["flows"][0], snap["flows"][-1], snap["bullets"][0],
+                          snap["bullets"][-1], snap["energy"][0], snap["energy"][-1],
+                          snap["dissipated"][-1] - snap["dissipated"][0])
+        return _dataset(self, snap)
+
+
+def _check_run_options(params, n_bins, rel_err, t_max):
+    try:
+        bins = int(n_bins)
+    except (TypeError, ValueError):
+        raise ParameterError("bins", f"expected an integer, got {n_bins!r}") from None
+    if bins != n_bins or bins < 0:
+        raise ParameterError("bins", f"must be a non-negative integer, got {n_bins!r}")
+    if rel_err is None:
+        if t_max is not None:
+            raise ParameterError("t_max", "only applies with a precision target (rel_err)")
+        return bins, None, None
+    rel_err = float(rel_err)
+    if not 0 < rel_err < 1:
+        raise ParameterError("rel_err", f"must lie in (0, 1), got {rel_err:g}")
+    t_max = 100.0 * params.t_measure if t_max is None else float(t_max)
+    if not t_max >= params.t_measure:
+        raise ParameterError("t_max", f"must be >= t_measure ({params.t_measure:g}), "
+                             f"got {t_max:g}")
+    return bins, rel_err, t_max
+
+
+def _dataset(run: Run, snap: dict) -> xr.Dataset:
+    params, block_length = run.params, run.block_length
+    moved = transferred(np.diff(snap["flows"], axis=0))  # per block, per end
+    series = {
+        "J_rho": moved["particles"].mean(axis=-1) / block_length,
+        "J_u": moved["energy"].mean(axis=-1) / block_length,
+    }
+    F_rho, F_u = params.forces
+    series["entropy_production"] = series["J_rho"] * F_rho + series["J_u"] * F_u
+    data, attrs = {}, params.as_attrs()
+    reliable = True
+    for name, values in series.items():
+        est = block_estimate(values)
+        data[name] = ((), est.mean)
+        data[name + "_err"] = ((), est.error)
+        data[name + "_block"] = (("block",), values)
+        attrs[name + "_blocks_used"] = est.n_blocks
+        reliable &= est.reliable
+    measured = run.measured_time
+    total = transferred(snap["flows"][-1] - snap["flows"][0])
+    for name, key in (("J_rho", "particles"), ("J_u", "energy")):
+        data[name + "_end"] = (("end",), total[key] / measured)
+        per_end = [block_estimate(moved[key][:, e] / block_length).error for e in (LEFT, RIGHT)]
+        data[name + "_end_err"] = (("end",), np.array(per_end))
+    # sampled at the end of every block: content and kinetic temperature m <v^2> per species
+    density = block_estimate(snap["bullets"][1:] / params.length)
+    data["bullet_density"] = ((), density.mean)
+    data["bullet_density_err"] = ((), density.error)
+    temperatures = snap["temperature"][1:]
+    kinetic = [block_estimate(temperatures[:, s]) if np.all(np.isfinite(temperatures[:, s]))
+               else None for s in (BULLET, ROD)]
+    data["kinetic_temperature"] = (("species",), [k.mean if k else np.nan for k in kinetic])
+    data["kinetic_temperature_err"] = (("species",), [k.error if k else np.nan for k in kinetic])
+    counters = snap["counters"]
+    events = counters[-1] - counters[0]
+    per_block = np.diff(counters, axis=0)
+    data["encounters"] = (("pair_type",), events[C_ENCOUNTERS:C_ENCOUNTERS + 3])
+    data["passes"] = (("pair_type",), events[C_PASSES:C_PASSES + 3])
+    fractions = [ratio_estimate(per_block[:, C_PASSES + k], per_block[:, C_ENCOUNTERS + k])
+                 for k in range(3)]
+    data["pass_fraction"] = (("pair_type",), [f[0] for f in fractions])
+    data["pass_fraction_err"] = (("pair_type",), [f[1] for f in fractions])
+    coords = {"block": snap["time"][:-1] + 0.5 * block_length, "end": ["left", "right"],
+              "species": list(SPECIES), "pair_type": list(PAIR_TYPES)}
+    if run.n_bins:
+        width = params.length / run.n_bins
+        coords["x"] = (np.arange(run.n_bins) + 0.5) * width
+        coords["x_edge"] = np.arange(run.n_bins + 1) * width
+        profiles = profile_estimates(np.diff(snap["profile"], axis=0),
+                                     np.diff(snap["crossings"], axis=0),
+                                     (params.m_bullet, params.m_rod), params.length,
+                                     block_length)
+        for name in ("density", "temperature"):
+            data[name] = (("species", "x"), profiles[name][0])
+            data[name + "_err"] = (("species", "x"), profiles[name][1])
+        for name in ("mean_mass", "bullet_current"):
+            data[name] = (("x_edge",), profiles[name][0])
+            data[name + "_err"] = (("x_edge",), profiles[name][1])
+    attrs.update(
+        coupledgas_version=__version__, events=int(events[C_EVENTS]), events_total=run.events,
+        events_per_second=run.events / run.kernel_seconds if run.kernel_seconds > 0 else 0.0,
+        kernel_seconds=run.kernel_seconds, block_length=block_length,
+        n_blocks=run.n_blocks, t_measured=measured, n_bins=run.n_bins,
+        errors_reliable=int(reliable), rel_err_target=run.rel_err or 0.0,
+        t_max=run.t_max or 0.0, target_reached=int(run.target_reached),
+        gamma_left=params.injection_rates[LEFT], gamma_right=params.injection_rates[RIGHT],
+    )
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+class _InterruptFlag:
+    """Turns Ctrl-C into a flag that the run loop reads between blocks."""
+
+    def __init__(self):
+        self.raised = False
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.raised = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def execute(run: Run, checkpoint=None, checkpoint_every=600.0, progress=None) -> Run:
+    """Advance ``run`` to its end with checkpoints and progress reports.
+
+    Parameters
+    ----------
+    run : Run
+    checkpoint : path, optional
+        Saved (atomically) every ``checkpoint_every`` seconds of wall time, at the end,
+        and on Ctrl-C, which then raises ``Interrupted``.
+    progress : callable, optional
+        Called as ``progress(run)`` after every block.
+    """
+    from .checkpoint import save
+
+    last_save = time.monotonic()
+    with _InterruptFlag() as interrupt:
+        def on_block(r):
+            nonlocal last_save
+            if progress is not None:
+                progress(r)
+            if checkpoint is not None and (interrupt.raised or
+                                           time.monotonic() - last_save >= checkpoint_every):
+                save(r, checkpoint)
+                last_save = time.monotonic()
+            if interrupt.raised:
+                raise Interrupted(checkpoint)
+
+        run.advance(on_block)
+    if checkpoint is not None:
+        save(run, checkpoint)
+    return run
+
+
 def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
              T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
              m_rod=0.5, n_rods=None, rod_walls="thermal", t_transient=200.0,
-             t_measure=100000.0, seed=1) -> xr.Dataset:
+             t_measure=100000.0, seed=1, bins=40, rel_err=None, t_max=None,
+             checkpoint=None, checkpoint_every=600.0, progress=None) -> xr.Dataset:
     """Simulate the open two-mass gas between two particle reservoirs.
 
     Parameters
@@ -120,119 +399,38 @@ def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
     rod_walls : {"thermal", "specular"}
         What the ends do to a rod: re-emit it at the reservoir's temperature, or reflect it.
     t_transient, t_measure : float
-        Discarded transient and measured time.
+        Discarded transient and measured time (with ``rel_err``: the shortest measured
+        time, which also sets the block length t_measure / 1024).
     seed : int
         Seed of the run's ``numpy.random.SeedSequence``; the same seed gives the same
         result bit for bit.
+    bins : int
+        Profile bins (0: no profiles).
+    rel_err : float, optional
+        Run until the standard error of both currents is below ``rel_err`` times their
+        value (checked every 64 blocks, with reliable errors), or until ``t_max``
+        (default 100 t_measure); ``attrs["target_reached"]`` says which.
+    checkpoint : path, optional
+        Save the run there every ``checkpoint_every`` seconds and on Ctrl-C
+        (``coupledgas resume`` continues it).
+    progress : callable, optional
+        Called with the ``Run`` after every block.
 
     Returns
     -------
     xarray.Dataset
         ``J_rho``, ``J_u`` (and ``_err``: blocking standard errors), their values at each
         ``end``, the block series, ``entropy_production``, the bullet density and the
-        kinetic temperatures m <v^2> per ``species`` (sampled at the end of each block,
-        with blocking errors), encounter and pass counts and the pass fraction per
-        ``pair_type``; parameters, seed, version, event counts and events per second in
-        ``attrs``.
+        kinetic temperatures m <v^2> per ``species`` (sampled at the end of each block),
+        encounter and pass counts and the pass fraction per ``pair_type``; with bins,
+        the exact time-averaged profiles ``density`` and ``temperature`` (species, x),
+        ``mean_mass`` and ``bullet_current`` (x_edge), all with ``_err``; parameters,
+        seed, version, event counts and events per second in ``attrs``.
     """
     params = RunParams.create(length=length, barrier=barrier, T=T, mu=mu, F_rho=F_rho,
                               F_u=F_u, T_left=T_left, T_right=T_right, mu_left=mu_left,
                               mu_right=mu_right, m_bullet=m_bullet, m_rod=m_rod,
                               n_rods=n_rods, rod_walls=rod_walls, t_transient=t_transient,
                               t_measure=t_measure, seed=seed)
-    return run(params)
-
-
-def run(params: RunParams) -> xr.Dataset:
-    """Simulate a validated parameter set (see ``simulate``)."""
-    rng = np.random.default_rng(np.random.SeedSequence(params.seed))
-    state = new_channel(params, rng)
-    state, _ = advance_to(state, rng, 0.0, max_events=0)  # compile or load the kernel
-
-    kernel_seconds = 0.0
-    started = time.perf_counter()
-    state, _ = advance_to(state, rng, params.t_transient)
-    kernel_seconds += time.perf_counter() - started
-    dissipated_start = state.scalars[S_DISSIPATED]
-    snapshots = [_snapshot(state)]
-    block_length = params.t_measure / N_BLOCKS
-    for b in range(1, N_BLOCKS + 1):
-        started = time.perf_counter()
-        state, _ = advance_to(state, rng, params.t_transient + b * block_length)
-        kernel_seconds += time.perf_counter() - started
-        snapshots.append(_snapshot(state))
-
-    flows = np.array([s[0] for s in snapshots])
-    bullets = np.array([s[1] for s in snapshots])
-    energy = np.array([s[2] for s in snapshots])
-    temperatures = np.array([s[3] for s in snapshots[1:]])
-    counters = np.array([s[4] for s in snapshots])
-    dissipated = state.scalars[S_DISSIPATED] - dissipated_start
-    check_bookkeeping(flows[0], flows[-1], bullets[0], bullets[-1], energy[0], energy[-1],
-                      dissipated)
-    return _dataset(params, flows, bullets, temperatures, counters, block_length,
-                    kernel_seconds, int(state.counters[C_EVENTS]))
-
-
-def ratio_estimate(numerator, denominator):
-    """Ratio of two block-summed counts, sum(a) / sum(b), with its blocking error.
-
-    The error is that of the mean of (a_b - R b_b) / mean(b), the linearised ratio.
-    """
-    R = numerator.sum() / denominator.sum() if denominator.sum() > 0 else np.nan
-    if not np.isfinite(R):
-        return np.nan, np.nan
-    return R, block_estimate((numerator - R * denominator) / denominator.mean()).error
-
-
-def _dataset(params, flows, bullets, temperatures, counters, block_length, kernel_seconds,
-             events_total):
-    moved = transferred(np.diff(flows, axis=0))  # per block, per end
-    series = {
-        "J_rho": moved["particles"].mean(axis=-1) / block_length,
-        "J_u": moved["energy"].mean(axis=-1) / block_length,
-    }
-    F_rho, F_u = params.forces
-    series["entropy_production"] = series["J_rho"] * F_rho + series["J_u"] * F_u
-    data, attrs = {}, params.as_attrs()
-    reliable = True
-    for name, values in series.items():
-        est = block_estimate(values)
-        data[name] = ((), est.mean)
-        data[name + "_err"] = ((), est.error)
-        data[name + "_block"] = (("block",), values)
-        attrs[name + "_blocks_used"] = est.n_blocks
-        reliable &= est.reliable
-    total = transferred(flows[-1] - flows[0])
-    for name, key in (("J_rho", "particles"), ("J_u", "energy")):
-        ends = total[key] / params.t_measure
-        data[name + "_end"] = (("end",), ends)
-        per_end = [block_estimate(moved[key][:, e] / block_length).error for e in (LEFT, RIGHT)]
-        data[name + "_end_err"] = (("end",), np.array(per_end))
-    # sampled at the end of every block: content and kinetic temperature m <v^2> per species
-    density = block_estimate(bullets[1:] / params.length)
-    data["bullet_density"] = ((), density.mean)
-    data["bullet_density_err"] = ((), density.error)
-    kinetic = [block_estimate(temperatures[:, s]) if np.all(np.isfinite(temperatures[:, s]))
-               else None for s in (BULLET, ROD)]
-    data["kinetic_temperature"] = (("species",), [k.mean if k else np.nan for k in kinetic])
-    data["kinetic_temperature_err"] = (("species",), [k.error if k else np.nan for k in kinetic])
-    events = counters[-1] - counters[0]
-    per_block = np.diff(counters, axis=0)
-    data["encounters"] = (("pair_type",), events[C_ENCOUNTERS:C_ENCOUNTERS + 3])
-    data["passes"] = (("pair_type",), events[C_PASSES:C_PASSES + 3])
-    fractions = [ratio_estimate(per_block[:, C_PASSES + k], per_block[:, C_ENCOUNTERS + k])
-                 for k in range(3)]
-    data["pass_fraction"] = (("pair_type",), [f[0] for f in fractions])
-    data["pass_fraction_err"] = (("pair_type",), [f[1] for f in fractions])
-    kernel_events = int(events[C_EVENTS])
-    attrs.update(
-        coupledgas_version=__version__, events=kernel_events, events_total=events_total,
-        events_per_second=events_total / kernel_seconds if kernel_seconds > 0 else 0.0,
-        kernel_seconds=kernel_seconds, block_length=block_length, n_blocks=N_BLOCKS,
-        errors_reliable=int(reliable),
-        gamma_left=params.injection_rates[LEFT], gamma_right=params.injection_rates[RIGHT],
-    )
-    coords = {"block": (np.arange(N_BLOCKS) + 0.5) * block_length + params.t_transient,
-              "end": ["left", "right"], "species": list(SPECIES), "pair_type": list(PAIR_TYPES)}
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
+    return execute(run, checkpoint, checkpoint_every, progress).dataset()

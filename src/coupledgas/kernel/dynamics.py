@@ -27,6 +27,7 @@ from .layout import (BULLET, C_ENCOUNTERS, C_EVENTS, C_INJECTIONS, C_PASSES, C_W
                      P_DISSIPATION, P_LENGTH, P_MASS, P_RATE, P_TEMPERATURE, Q_COUNT_IN,
                      Q_COUNT_OUT, Q_ENERGY_IN, Q_ENERGY_OUT, S_CLOCK, S_DISSIPATED,
                      STATUS_FULL, STATUS_OK, THERMAL)
+from .profiles import add_flight, add_wall_crossing
 from .queue import event_time_of, rebuild, set_event_time
 
 
@@ -111,14 +112,17 @@ def log_event(log, n, time, code, end, species_a, species_b):
 
 @njit(cache=True, _nrt=False)
 def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, scalars,
-            queue_time, queue_leaf, queue_offsets, rng, t_stop, max_events, log):
+            queue_time, queue_leaf, queue_offsets, profile, crossings, rng, t_stop,
+            max_events, log):
     """Process events in time order until the next one lies beyond ``t_stop``.
 
     Also stops after ``max_events`` events or when an injection finds the ring full
     (``ints[I_STATUS] = STATUS_FULL``; the caller grows the state and calls again).
     Stopping never draws a random number, so the trajectory does not depend on where
     the run is cut into chunks. On return ``scalars[S_CLOCK]`` is ``t_stop`` if the
-    time budget was reached, else the time of the last event.
+    time budget was reached, else the time of the last event. Every finished free
+    flight is added to ``profile`` and ``crossings`` (see ``profiles``; empty arrays
+    switch profiles off).
 
     Returns
     -------
@@ -131,6 +135,7 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
     barrier = params[P_BARRIER]
     dissipation = params[P_DISSIPATION]
     keep_relative = np.sqrt(1.0 - dissipation)
+    right_edge = profile.shape[1]
     ints[I_STATUS] = STATUS_OK
     n_events = 0
     while n_events < max_events:
@@ -145,18 +150,20 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
             right_slot = (slot + 1) & mask
             a = slot
             b = right_slot
+            sa = species[a]
+            sb = species[b]
+            ma = params[P_MASS + sa]
+            mb = params[P_MASS + sb]
+            add_flight(profile, crossings, length, sa, ma, x[a], v[a], now - t_last[a])
+            add_flight(profile, crossings, length, sb, mb, x[b], v[b], now - t_last[b])
             xa = x[a] + v[a] * (now - t_last[a])
             x[a] = xa
             x[b] = xa
             t_last[a] = now
             t_last[b] = now
-            ma = params[P_MASS + species[a]]
-            mb = params[P_MASS + species[b]]
             total = ma + mb
             relative = v[a] - v[b]
             e_rel = 0.5 * ma * mb / total * relative * relative
-            sa = species[a]
-            sb = species[b]
             pair_type = sa + sb
             counters[C_ENCOUNTERS + pair_type] += 1
             if e_rel > barrier:
@@ -207,6 +214,7 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
             a = slot
             sa = species[a]
             m = params[P_MASS + sa]
+            add_flight(profile, crossings, length, sa, m, x[a], v[a], now - t_last[a])
             x[a] = 0.0 if end == LEFT else length
             t_last[a] = now
             flow = end * 8 + sa * 4
@@ -216,6 +224,8 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
             if rule == EXCHANGE:
                 flows[flow + Q_COUNT_OUT] += 1.0
                 flows[flow + Q_ENERGY_OUT] += energy_old
+                add_wall_crossing(crossings, sa, end * right_edge,
+                                  -1.0 if end == LEFT else 1.0, 1.0)
                 ints[I_COUNT] -= 1
                 if end == LEFT:
                     ints[I_HEAD] = (head + 1) & mask
@@ -232,6 +242,7 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
                 else:
                     speed = abs(v[a])
                 v[a] = speed if end == LEFT else -speed
+                add_wall_crossing(crossings, sa, end * right_edge, 0.0, 2.0)
                 if log.shape[0] > 0:
                     log_event(log, counters[C_EVENTS], now, LOG_WALL, end, sa, -1)
                 neighbour_pair = slot if end == LEFT else (slot - 1) & mask
@@ -262,6 +273,8 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
                 new_pair = (a - 1) & mask
             species[a] = BULLET
             t_last[a] = now
+            add_wall_crossing(crossings, BULLET, end * right_edge,
+                              1.0 if end == LEFT else -1.0, 1.0)
             ident[a] = ints[I_NEXT_ID]
             ints[I_NEXT_ID] += 1
             ints[I_COUNT] += 1

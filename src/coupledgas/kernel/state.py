@@ -12,6 +12,7 @@ from .layout import (BULLET, EV_LEFT_INJECTION, EV_RIGHT_INJECTION, I_COUNT, I_H
                      N_SPECIAL_EVENTS, P_BARRIER, P_DISSIPATION, P_LENGTH, P_MASS, P_RATE,
                      P_TEMPERATURE, RIGHT, ROD, RULE_CODES, S_CLOCK, STATUS_FULL)
 from ..thermo import density
+from .profiles import add_open_flights, new_profiles
 from .queue import new_queue, rebuild, set_event_time
 
 
@@ -23,7 +24,8 @@ class ChannelState:
     ... modulo the capacity, from left to right): ``x``, ``v``, ``t_last`` (position at
     time t_last, velocity), ``species`` and ``ident`` (stable particle id). ``params``,
     ``rules``, ``flows``, ``counters``, ``scalars`` and ``ints`` are indexed by the
-    constants in ``layout``.
+    constants in ``layout``; ``profile`` and ``crossings`` are the profile accumulators
+    of ``profiles``.
     """
 
     x: np.ndarray
@@ -40,6 +42,8 @@ class ChannelState:
     queue_time: np.ndarray
     queue_leaf: np.ndarray
     queue_offsets: np.ndarray
+    profile: np.ndarray
+    crossings: np.ndarray
 
     @property
     def capacity(self) -> int:
@@ -64,6 +68,14 @@ class ChannelState:
         mass = self.params[P_MASS + self.species[ids]]
         return float(np.sum(0.5 * mass * self.v[ids] ** 2))
 
+    def profiles_now(self) -> tuple[np.ndarray, np.ndarray]:
+        """Profile accumulators including the flights in progress, up to the clock."""
+        profile, crossings = self.profile.copy(), self.crossings.copy()
+        add_open_flights(profile, crossings, self.params[P_LENGTH], self.x, self.v,
+                         self.t_last, self.species, self.params[P_MASS:P_MASS + 2],
+                         self.ints[I_HEAD], self.ints[I_COUNT], self.clock)
+        return profile, crossings
+
     def content(self, species: int) -> int:
         """Number of particles of one species in the channel."""
         return int(np.count_nonzero(self.species[self.order()] == species))
@@ -75,7 +87,7 @@ def _capacity_for(n_particles: int) -> int:
     return 1 << (n - 1).bit_length()
 
 
-def new_channel(params, rng: np.random.Generator) -> ChannelState:
+def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelState:
     """An equilibrium start at the mean reservoir state (T, mu) of ``params``.
 
     Poisson(rho(T, mu) L) bullets (or round(rho L) when the bullets are not exchanged)
@@ -120,11 +132,13 @@ def new_channel(params, rng: np.random.Generator) -> ChannelState:
         rules[end * 2 + ROD] = RULE_CODES[params.rod_walls]
 
     queue_time, queue_leaf, queue_offsets = new_queue(cap + N_SPECIAL_EVENTS)
+    profile, crossings = new_profiles(n_bins)
     state = ChannelState(x=x, v=v, t_last=t_last, species=species, ident=ident,
                          ints=ints, params=p, rules=rules,
                          flows=np.zeros(N_FLOWS), counters=np.zeros(N_COUNTERS, dtype=np.int64),
                          scalars=np.zeros(N_SCALARS), queue_time=queue_time,
-                         queue_leaf=queue_leaf, queue_offsets=queue_offsets)
+                         queue_leaf=queue_leaf, queue_offsets=queue_offsets,
+                         profile=profile, crossings=crossings)
     schedule_all(0.0, x, v, t_last, ints, p, queue_time, queue_leaf, queue_offsets)
     for end, leaf in ((LEFT, EV_LEFT_INJECTION), (RIGHT, EV_RIGHT_INJECTION)):
         set_event_time(queue_time, queue_leaf, queue_offsets, cap + leaf,
@@ -159,7 +173,8 @@ def grown(state: ChannelState) -> ChannelState:
                         species=relaid(state.species), ident=relaid(state.ident), ints=ints,
                         params=state.params, rules=state.rules, flows=state.flows,
                         counters=state.counters, scalars=state.scalars, queue_time=queue_time,
-                        queue_leaf=queue_leaf, queue_offsets=queue_offsets)
+                        queue_leaf=queue_leaf, queue_offsets=queue_offsets,
+                        profile=state.profile, crossings=state.crossings)
 
 
 _NO_LOG = np.zeros((0, 5))
@@ -176,7 +191,7 @@ def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
         total += advance(state.x, state.v, state.t_last, state.species, state.ident,
                          state.ints, state.params, state.rules, state.flows,
                          state.counters, state.scalars, state.queue_time, state.queue_leaf,
-                         state.queue_offsets, rng,
+                         state.queue_offsets, state.profile, state.crossings, rng,
                          float(t_stop), max_events - total, log)
         if state.ints[I_STATUS] != STATUS_FULL:
             return state, total
