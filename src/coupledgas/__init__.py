@@ -13,7 +13,9 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
+from .onsager import onsager  # noqa: E402
 from .params import ParameterError, RunParams  # noqa: E402
 from .simulate import BookkeepingError, simulate  # noqa: E402
 
-__all__ = ["simulate", "RunParams", "ParameterError", "BookkeepingError", "__version__"]
+__all__ = ["simulate", "onsager", "RunParams", "ParameterError", "BookkeepingError",
+           "__version__"]

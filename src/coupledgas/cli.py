@@ -36,6 +36,34 @@ class Walls(str, Enum):
     specular = "specular"
 
 
+class Method(str, Enum):
+    forces = "forces"
+    fluctuation = "fluctuation"
+
+
+# options shared by several commands
+LENGTH = typer.Option(20.0, "--length", help="Channel length L.")
+BARRIER = typer.Option(1.0, "--barrier", help="Pass-through barrier h (inf: hard-point gas).")
+TEMPERATURE = typer.Option(1.0, "--T", help="Mean temperature around which forces act.")
+CHEMICAL_POTENTIAL = typer.Option(1.5, "--mu", help="Mean chemical potential.")
+M_BULLET = typer.Option(1.0, "--m-bullet", help="Bullet mass M1.")
+M_ROD = typer.Option(0.5, "--m-rod", help="Rod mass M2.")
+RODS = typer.Option(None, "--rods", help="Number of rods [default: round(rho(T, mu) L / 2)].")
+ROD_WALLS = typer.Option(Walls.thermal, "--rod-walls", help="Rods at the ends: thermal "
+                         "(fresh speed at the reservoir's T) or specular.")
+T_TRANSIENT = typer.Option(200.0, "--t-transient", help="Discarded time.")
+T_MEASURE = typer.Option(100000.0, "--t-measure", help="Measured time.")
+SEED = typer.Option(1, "--seed", help="Random seed (same seed, same result).")
+T_MAX = typer.Option(None, "--t-max", help="With --rel-err: stop here even if the target "
+                     "is not reached [default: 100 t-measure].")
+REPLICAS = typer.Option(1, "--replicas", help="Independent replicas (seeds spawned from "
+                        "--seed), combined with error propagation.")
+WORKERS = typer.Option(1, "--workers", help="Processes for the replicas.")
+AS_JSON = typer.Option(False, "--json", help="Print one JSON object.")
+OUT = typer.Option(None, "--out", help="Write the Dataset (netCDF).")
+
+
+
 def _forces(F_rho, F_u, T_left, T_right, mu_left, mu_right):
     """The Letter's Fig. 2 point (F_u = 0.3) unless a force or a reservoir state is given."""
     if all(v is None for v in (F_rho, F_u, T_left, T_right, mu_left, mu_right)):
@@ -132,49 +160,43 @@ def write_netcdf(ds, path: Path) -> None:
 
 @app.command()
 def run(
-    length: float = typer.Option(20.0, "--length", help="Channel length L."),
+    length: float = LENGTH,
     F_rho: Optional[float] = typer.Option(
         None, "--F-rho", help="Force mu_L/T_L - mu_R/T_R. With no force and no reservoir "
         "state given, the run is the Letter's Fig. 2 point F_rho = 0, F_u = 0.3; with one "
         "force given, the other is 0."),
     F_u: Optional[float] = typer.Option(None, "--F-u", help="Force 1/T_R - 1/T_L."),
-    barrier: float = typer.Option(1.0, "--barrier", help="Pass-through barrier h (inf: "
-                                  "hard-point gas)."),
-    T: float = typer.Option(1.0, "--T", help="Mean temperature around which forces act."),
-    mu: float = typer.Option(1.5, "--mu", help="Mean chemical potential."),
+    barrier: float = BARRIER,
+    T: float = TEMPERATURE,
+    mu: float = CHEMICAL_POTENTIAL,
     T_left: Optional[float] = typer.Option(None, "--T-left", help="Left reservoir "
                                            "temperature (instead of the forces)."),
     T_right: Optional[float] = typer.Option(None, "--T-right"),
     mu_left: Optional[float] = typer.Option(None, "--mu-left"),
     mu_right: Optional[float] = typer.Option(None, "--mu-right"),
-    m_bullet: float = typer.Option(1.0, "--m-bullet", help="Bullet mass M1."),
-    m_rod: float = typer.Option(0.5, "--m-rod", help="Rod mass M2."),
-    rods: Optional[int] = typer.Option(None, "--rods", help="Number of rods "
-                                       "[default: round(rho(T, mu) L / 2)]."),
-    rod_walls: Walls = typer.Option(Walls.thermal, "--rod-walls", help="Rods at the ends: "
-                                    "thermal (fresh speed at the reservoir's T) or specular."),
-    t_transient: float = typer.Option(200.0, "--t-transient", help="Discarded time."),
-    t_measure: float = typer.Option(100000.0, "--t-measure", help="Measured time."),
-    seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same result)."),
+    m_bullet: float = M_BULLET,
+    m_rod: float = M_ROD,
+    rods: Optional[int] = RODS,
+    rod_walls: Walls = ROD_WALLS,
+    t_transient: float = T_TRANSIENT,
+    t_measure: float = T_MEASURE,
+    seed: int = SEED,
     bins: int = typer.Option(40, "--bins", help="Profile bins (0: no profiles)."),
     rel_err: Optional[float] = typer.Option(
         None, "--rel-err", help="Run until both currents have a standard error below this "
         "fraction of their value (t-measure is then the shortest run and sets the block "
         "length t-measure/1024)."),
-    t_max: Optional[float] = typer.Option(None, "--t-max", help="With --rel-err: stop "
-                                          "here even if the target is not reached "
-                                          "[default: 100 t-measure]."),
+    t_max: Optional[float] = T_MAX,
     checkpoint: Optional[Path] = typer.Option(
         None, "--checkpoint", help="Save the full state here (atomically) every "
         "--checkpoint-every seconds, at the end and on Ctrl-C; continue with "
         "'coupledgas resume FILE'."),
     checkpoint_every: float = typer.Option(600.0, "--checkpoint-every",
                                            help="Seconds between checkpoints."),
-    replicas: int = typer.Option(1, "--replicas", help="Independent replicas (seeds "
-                                 "spawned from --seed), combined with error propagation."),
-    workers: int = typer.Option(1, "--workers", help="Processes for the replicas."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the Dataset (netCDF)."),
+    replicas: int = REPLICAS,
+    workers: int = WORKERS,
+    as_json: bool = AS_JSON,
+    out: Optional[Path] = OUT,
 ):
     """Simulate one open channel between two reservoirs and report its currents."""
     from .params import RunParams
@@ -205,8 +227,8 @@ def resume(
     t_measure: Optional[float] = typer.Option(
         None, "--t-measure", help="Measure this much longer than the run asked for."),
     checkpoint_every: float = typer.Option(600.0, "--checkpoint-every"),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the Dataset (netCDF)."),
+    as_json: bool = AS_JSON,
+    out: Optional[Path] = OUT,
 ):
     """Continue a run from its checkpoint; the result is bit for bit the uninterrupted one."""
     from dataclasses import replace
@@ -222,6 +244,64 @@ def resume(
             run.t_max = max(run.t_max, run.params.t_measure)
     ds = _execute(run, checkpoint, checkpoint_every, as_json)
     _report(ds, as_json, out)
+
+
+@app.command("onsager")
+def onsager_command(
+    length: float = LENGTH,
+    barrier: float = BARRIER,
+    T: float = TEMPERATURE,
+    mu: float = CHEMICAL_POTENTIAL,
+    m_bullet: float = M_BULLET,
+    m_rod: float = M_ROD,
+    rods: Optional[int] = RODS,
+    rod_walls: Walls = ROD_WALLS,
+    method: Method = typer.Option(
+        Method.forces, "--method", help="forces: currents at (F_rho, F_u) = (f, 0) and "
+        "(0, f), the Letter's way; fluctuation: one equilibrium run, Lmat = L S / 2 from "
+        "the noise of the transferred particles and energy."),
+    force: float = typer.Option(0.04, "--force", help="f of the forces method."),
+    symmetric: bool = typer.Option(False, "--symmetric", help="Forces method: also run at "
+                                   "-f and take central differences."),
+    t_transient: float = T_TRANSIENT,
+    t_measure: float = typer.Option(100000.0, "--t-measure", help="Measured time of each "
+                                    "run (with --rel-err: the shortest)."),
+    rel_err: Optional[float] = typer.Option(
+        None, "--rel-err", help="forces: each run until its currents have this relative "
+        "error; fluctuation: double the run until every matrix entry has it."),
+    t_max: Optional[float] = T_MAX,
+    block_time: float = typer.Option(
+        10000.0, "--block-time", help="Fluctuation method: shortest block for the noise "
+        "covariance; must exceed the correlation time (5000-10000 at L = 20, longer for "
+        "larger L), and the run must be at least 16 blocks long."),
+    replicas: int = REPLICAS,
+    workers: int = typer.Option(1, "--workers", help="Processes (runs and replicas)."),
+    seed: int = SEED,
+    as_json: bool = AS_JSON,
+    out: Optional[Path] = OUT,
+):
+    """Onsager matrix and sigma, kappa, S, ZT (the Letter's Eq. 4; Supplement Eqs. 6-7)."""
+    from .onsager import onsager
+
+    ds = onsager(length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
+                 n_rods=rods, rod_walls=rod_walls.value, method=method.value, force=force,
+                 symmetric=symmetric, t_transient=t_transient, t_measure=t_measure,
+                 rel_err=rel_err, t_max=t_max, block_time=block_time, replicas=replicas,
+                 workers=workers, seed=seed)
+    if out is not None:
+        write_netcdf(ds, out)
+    result = {name: float(ds[name]) for name in ds.data_vars}
+    result.update({k: ds.attrs[k] for k in ("method", "length", "barrier", "T", "mu",
+                                             "t_measured", "cpu_seconds", "events", "seed")})
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"Onsager matrix (method: {result['method']}, L = {result['length']:g}, "
+               f"h = {result['barrier']:g}, T = {result['T']:g}, mu = {result['mu']:g})")
+    for name in ("L_rr", "L_ru", "L_ur", "L_uu", "sigma", "kappa", "S", "ZT", "det"):
+        typer.echo(f"  {name:6s}= {result[name]:+.5g} +- {result[name + '_err']:.2g}")
+    typer.echo(f"  reciprocity: L_ru - L_ur = {result['reciprocity_gap']:+.2f} standard errors")
+    typer.echo(f"  {result['events']:,} events, {result['cpu_seconds']:.1f} CPU s")
 
 
 @app.command()

@@ -175,3 +175,67 @@ def profile_estimates(profile_blocks, crossing_blocks, masses, length, block_len
         for e in range(n_bins + 1))]).T
     return {"density": density, "temperature": temperature, "mean_mass": mean_mass,
             "bullet_current": current}
+
+
+@dataclass(frozen=True)
+class CovarianceEstimate:
+    """Covariance matrix of the means of several correlated series, by blocking.
+
+    Attributes
+    ----------
+    covariance : ndarray (p, p)
+        Covariance of the p series' means.
+    error : ndarray (p, p)
+        Standard error of each entry (Wishart: var C_ij = (C_ii C_jj + C_ij^2) / (n - 1)).
+    block_size, n_blocks : int
+        The blocking level used (base blocks per block) and the number of blocks there.
+    reliable : bool
+        At least ``MIN_RELIABLE_BLOCKS`` blocks at that level.
+    curve : ndarray (levels, p, p)
+        The covariance estimate at every level (its plateau is the answer).
+    """
+
+    covariance: np.ndarray
+    error: np.ndarray
+    block_size: int
+    n_blocks: int
+    reliable: bool
+    curve: np.ndarray
+
+
+def block_covariance(series, min_block=1) -> CovarianceEstimate:
+    """Covariance matrix of the means of p jointly recorded series.
+
+    The blocking level is the largest of the levels that the automated test picks for
+    each series and for each pairwise sum (standardised), so that the cross terms, which
+    decorrelate last, have reached their plateau too, and at least ``min_block`` base
+    blocks per block (for correlations too weak and slow for the test to see).
+
+    Parameters
+    ----------
+    series : array_like (n, p)
+    min_block : int
+    """
+    x = np.asarray(series, dtype=float)
+    n, p = x.shape
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = x / scale
+    combos = [z[:, i] for i in range(p)] + [z[:, i] + z[:, j] for i in range(p)
+                                            for j in range(i + 1, p)]
+    level = max(int(np.log2(block_estimate(c).block_size)) for c in combos)
+    level = min(max(level, int(np.ceil(np.log2(max(min_block, 1))))), int(np.log2(n)) - 1)
+    curve = []
+    blocks = x
+    for k in range(int(np.log2(n))):
+        m = blocks.shape[0]
+        curve.append(np.cov(blocks, rowvar=False).reshape(p, p) / m)
+        if k == level:
+            chosen, n_chosen = curve[-1], m
+        blocks = blocks[: m - m % 2]
+        blocks = 0.5 * (blocks[0::2] + blocks[1::2])
+    diag = np.diag(chosen)
+    error = np.sqrt((np.outer(diag, diag) + chosen**2) / max(n_chosen - 1, 1))
+    return CovarianceEstimate(covariance=chosen, error=error, block_size=2**level,
+                              n_blocks=n_chosen, reliable=n_chosen >= MIN_RELIABLE_BLOCKS,
+                              curve=np.array(curve))

@@ -96,3 +96,41 @@ def free_gas_currents(length, T_left, T_right, mu_left, mu_right, m_bullet, m_ro
         J_u += n_rods * (T_left - T_right) / (
             length * np.sqrt(np.pi * m_rod / 2.0) * (T_left ** -0.5 + T_right ** -0.5))
     return J_rho, J_u
+
+
+def transport_coefficients(L_rr, L_ru, L_ur, L_uu, T, mu):
+    """Thermoelectric coefficients from the Onsager matrix (Supplement, Eqs. 6-7; e = 1).
+
+    sigma = L_rr / T, kappa = det(L) / (T^2 L_rr), S = (L_ru / L_rr - mu) / T,
+    ZT = sigma S^2 T / kappa, with det(L) = L_rr L_uu - L_ru L_ur.
+
+    Returns
+    -------
+    dict
+        ``sigma``, ``kappa``, ``S``, ``ZT`` and ``det``.
+    """
+    det = L_rr * L_uu - L_ru * L_ur
+    sigma = L_rr / T
+    kappa = det / (T**2 * L_rr)
+    S = (L_ru / L_rr - mu) / T
+    return {"sigma": sigma, "kappa": kappa, "S": S, "ZT": sigma * S**2 * T / kappa,
+            "det": det}
+
+
+def free_gas_onsager(T, mu, m_bullet, length):
+    """Exact bullet Onsager matrix at h = 0 near equilibrium (PHYSICS.md).
+
+    L_rr = gamma L, L_ru = L_ur = gamma T L, L_uu = 2 gamma T^2 L, gamma = injection_rate.
+    """
+    gamma = injection_rate(T, mu, m_bullet)
+    return {"L_rr": gamma * length, "L_ru": gamma * T * length, "L_ur": gamma * T * length,
+            "L_uu": 2 * gamma * T**2 * length}
+
+
+def free_rod_conductance(T, m_rod, n_rods):
+    """Rods' share of L_uu at h = 0 between thermal walls, near equilibrium.
+
+    From J_u = n_rods (T_L - T_R) / (L sqrt(pi m / 2) (T_L^-1/2 + T_R^-1/2)) with
+    T_L - T_R = T^2 F_u to first order: L_uu,rods = n_rods T^(5/2) / (2 sqrt(pi m / 2)).
+    """
+    return n_rods * T**2.5 / (2.0 * np.sqrt(np.pi * m_rod / 2.0))

@@ -1,0 +1,34 @@
+"""Which Onsager method resolves L_ru faster? (L = 20, h = 1, the Letter's defaults)
+
+    python benchmarks/onsager_methods.py [--t-measure 200000] [--workers 2]
+
+Runs the finite-force method (two runs of t_measure, f = 0.04) and the
+fluctuation method (one run of 2 t_measure, the same CPU budget) and prints, for each,
+L_ru with its error and the figure of merit rel_err(L_ru) * sqrt(CPU seconds): the
+relative error that one CPU second would reach (smaller is better).
+"""
+
+import argparse
+
+from coupledgas.onsager import onsager
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--t-measure", type=float, default=200000.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    for method, t in (("forces", args.t_measure), ("fluctuation", 2 * args.t_measure)):
+        ds = onsager(length=20, barrier=1, method=method, t_measure=t, workers=args.workers,
+                     seed=args.seed)
+        rel = ds.L_ru_err.item() / abs(ds.L_ru.item())
+        cpu = ds.attrs["cpu_seconds"]
+        print(f"{method:11s}: L_ru = {ds.L_ru.item():+.3f} +- {ds.L_ru_err.item():.3f}, "
+              f"L_rr = {ds.L_rr.item():.3f} +- {ds.L_rr_err.item():.3f}, "
+              f"L_uu = {ds.L_uu.item():.3f} +- {ds.L_uu_err.item():.3f}, "
+              f"CPU {cpu:.0f} s, rel_err(L_ru) * sqrt(CPU s) = {rel * cpu ** 0.5:.2f}")
+
+
+if __name__ == "__main__":
+    main()
