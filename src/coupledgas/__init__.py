@@ -16,6 +16,7 @@ except PackageNotFoundError:  # running from a source tree
 from .onsager import onsager  # noqa: E402
 from .params import ParameterError, RunParams  # noqa: E402
 from .simulate import BookkeepingError, simulate  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
-__all__ = ["simulate", "onsager", "RunParams", "ParameterError", "BookkeepingError",
-           "__version__"]
+__all__ = ["simulate", "onsager", "sweep", "RunParams", "ParameterError",
+           "BookkeepingError", "__version__"]

@@ -10,13 +10,13 @@ random number when it stops.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .files import atomic_path
 from .kernel.state import ChannelState
 from .params import ParameterError, RunParams
 from .simulate import Run
@@ -36,12 +36,8 @@ def save(run: Run, path) -> None:
     arrays = {f"state.{name}": value for name, value in run.state.arrays().items()}
     arrays.update({f"snapshots.{name}": np.array(values)
                    for name, values in run.snapshots.items()})
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, header=np.array(json.dumps(header)), **arrays)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
 
 
 def load(path) -> Run:

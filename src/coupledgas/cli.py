@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 
+from .files import write_netcdf
 from .params import ParameterError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -18,7 +19,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Coupled particle and energy transport in 1D two-mass gases.")
 
 #: API parameter name -> command-line option, for error messages
-OPTION_NAMES = {"n_rods": "--rods", "checkpoint": "CHECKPOINT"}
+OPTION_NAMES = {"n_rods": "--rods", "checkpoint": "CHECKPOINT", "spec": "SPEC",
+                "result": "RESULT"}
 
 
 @app.callback()
@@ -148,14 +150,6 @@ def run_summary(ds) -> dict:
         out["chi2_per_dof_J_rho"] = a["chi2_per_dof_J_rho"]
         out["chi2_per_dof_J_u"] = a["chi2_per_dof_J_u"]
     return out
-
-
-def write_netcdf(ds, path: Path) -> None:
-    """Write a Dataset atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    ds.to_netcdf(tmp, engine="h5netcdf")
-    tmp.replace(path)
 
 
 @app.command()
@@ -302,6 +296,45 @@ def onsager_command(
         typer.echo(f"  {name:6s}= {result[name]:+.5g} +- {result[name + '_err']:.2g}")
     typer.echo(f"  reciprocity: L_ru - L_ur = {result['reciprocity_gap']:+.2f} standard errors")
     typer.echo(f"  {result['events']:,} events, {result['cpu_seconds']:.1f} CPU s")
+
+
+@app.command("sweep")
+def sweep_command(
+    spec: Path = typer.Argument(..., help="Sweep spec (TOML: [base], [axes], replicas)."),
+    out: Path = typer.Option(..., "--out", help="Sweep directory (results.nc, points/)."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", help="Local worker processes [default: one per core]."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Address of a running Dask scheduler "
+        "(tcp://host:8786) instead of a local cluster."),
+    slurm: bool = typer.Option(False, "--slurm", help="Start workers as SLURM jobs "
+                               "(dask-jobqueue)."),
+    slurm_queue: Optional[str] = typer.Option(None, "--slurm-queue", help="Partition."),
+    slurm_walltime: str = typer.Option("24:00:00", "--slurm-walltime",
+                                       help="Wall time per worker job."),
+    slurm_memory: str = typer.Option("4GB", "--slurm-memory", help="Memory per job."),
+    slurm_jobs: int = typer.Option(4, "--slurm-jobs", help="Worker jobs to submit."),
+    slurm_account: Optional[str] = typer.Option(None, "--slurm-account"),
+):
+    """Run a grid of runs on Dask; rerunning computes only the missing points."""
+    from .sweep import SweepProgress, SweepSpec, sweep
+
+    chosen = [name for name, on in (("--workers", workers is not None),
+                                    ("--scheduler", scheduler is not None),
+                                    ("--slurm", slurm)) if on]
+    if len(chosen) > 1:
+        raise ParameterError("workers", f"choose one of {', '.join(chosen)}")
+    loaded = SweepSpec.load(spec)
+    total = len(loaded.points())
+    slurm_options = dict(queue=slurm_queue, walltime=slurm_walltime, memory=slurm_memory,
+                         jobs=slurm_jobs, account=slurm_account) if slurm else None
+    progress = SweepProgress(total) if sys.stderr.isatty() else None
+    results = sweep(loaded, out, workers=workers, scheduler=scheduler, slurm=slurm_options,
+                    progress=progress)
+    if progress:
+        sys.stderr.write("\n")
+    typer.echo(f"{total} points, results: {out / 'results.nc'} "
+               f"(dimensions: {dict(results.sizes)})")
 
 
 @app.command()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import xarray as xr
 
+from .files import atomic_path
 from .params import ParameterError
 
 
@@ -73,8 +74,7 @@ def plot_run(path, out=None) -> Path:
         ax.set_xlabel("x")
         ax.set_ylabel(r"bullet current $J_\rho(x)$")
     fig.tight_layout()
-    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
-    fig.savefig(tmp, dpi=110)
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
-    tmp.replace(out)
     return out

@@ -1,0 +1,350 @@
+"""Parameter sweeps on Dask: one machine by default, any cluster by address.
+
+A sweep is a grid of runs. Its spec (TOML, or the same as a dict) has a ``[base]`` table
+of run parameters, an ``[axes]`` table mapping parameters to lists of values (or
+``{start, stop, num}``), and optionally ``replicas``::
+
+    replicas = 2
+    [base]
+    length = 20
+    barrier = 1
+    t_measure = 20000
+    [axes]
+    F_u = [0.1, 0.2, 0.3]
+    F_rho = [0.0, 0.1]
+
+Parameter names are those of ``simulate`` (``length``, ``barrier``, ``T``, ``mu``,
+``F_rho``, ``F_u``, ``T_left`` ..., ``m_bullet``, ``m_rod``, ``n_rods`` or ``rods``,
+``rod_walls``, ``t_transient``, ``t_measure``, ``seed``, ``bins``, ``rel_err``,
+``t_max``); dashes may stand for underscores. Unlike ``coupledgas run``, forces that are
+not given are zero.
+
+The sweep directory holds ``spec.toml`` (a copy), ``points/<hash>.nc`` (one result per
+finished point, named by a hash of its full parameters and seed, written atomically) and
+``results.nc``, the combined Dataset with one dimension per axis (and ``replica``).
+Running the same sweep again computes only the missing points; a killed sweep loses
+only the points in flight; Dask retries a point whose worker died.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import tomllib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .files import write_netcdf, write_text
+from .params import ParameterError, RunParams
+
+RUN_PARAMETERS = ("length", "barrier", "T", "mu", "F_rho", "F_u", "T_left", "T_right",
+                  "mu_left", "mu_right", "m_bullet", "m_rod", "n_rods", "rod_walls",
+                  "t_transient", "t_measure", "seed")
+RUN_OPTIONS = ("bins", "rel_err", "t_max")
+ALIASES = {"rods": "n_rods"}
+#: per-point results gathered into results.nc
+SCALARS = ("J_rho", "J_rho_err", "J_u", "J_u_err", "entropy_production",
+           "entropy_production_err")
+PROFILES = ("density", "density_err", "temperature", "temperature_err", "mean_mass",
+            "mean_mass_err", "bullet_current", "bullet_current_err")
+RETRIES = 3
+
+
+def _name(key: str) -> str:
+    name = ALIASES.get(key.replace("-", "_"), key.replace("-", "_"))
+    if name not in RUN_PARAMETERS + RUN_OPTIONS:
+        raise ParameterError(key, "is not a run parameter")
+    return name
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep: base parameters, axes (name -> values) and replicas."""
+
+    base: dict
+    axes: dict
+    replicas: int = 1
+
+    @classmethod
+    def from_dict(cls, spec: dict) -> "SweepSpec":
+        """Validate a spec; any error is a ParameterError ``spec: <key>: <problem>``."""
+        try:
+            return cls._validated(spec)
+        except ParameterError as err:
+            if err.name == "spec":
+                raise
+            raise ParameterError("spec", str(err)) from None
+
+    @classmethod
+    def _validated(cls, spec: dict) -> "SweepSpec":
+        unknown = set(spec) - {"base", "axes", "replicas"}
+        if unknown:
+            raise ParameterError(sorted(unknown)[0], "is not a sweep table (base, axes, "
+                                 "replicas)")
+        base = {_name(k): v for k, v in dict(spec.get("base", {})).items()}
+        axes = {}
+        for key, values in dict(spec.get("axes", {})).items():
+            name = _name(key)
+            if isinstance(values, dict):
+                try:
+                    values = np.linspace(float(values["start"]), float(values["stop"]),
+                                         int(values["num"])).tolist()
+                except (KeyError, TypeError, ValueError):
+                    raise ParameterError(key, "a range needs start, stop and num") from None
+            if not isinstance(values, list) or not values:
+                raise ParameterError(key, "an axis needs a non-empty list of values")
+            if len(set(values)) != len(values):
+                raise ParameterError(key, "an axis must not repeat a value")
+            axes[name] = values
+        replicas = spec.get("replicas", 1)
+        if not isinstance(replicas, int) or replicas < 1:
+            raise ParameterError("replicas", f"must be a positive integer, got {replicas!r}")
+        spec = cls(base=base, axes=axes, replicas=replicas)
+        for point in spec.points():  # every point valid before anything runs
+            point.params()
+        return spec
+
+    @classmethod
+    def load(cls, spec) -> "SweepSpec":
+        """From a ``SweepSpec``, a dict, or the path of a TOML file."""
+        if isinstance(spec, SweepSpec):
+            return spec
+        if isinstance(spec, dict):
+            return cls.from_dict(spec)
+        path = Path(spec)
+        try:
+            return cls.from_dict(tomllib.loads(path.read_text()))
+        except FileNotFoundError:
+            raise ParameterError("spec", f"no such file: {path}") from None
+        except (OSError, tomllib.TOMLDecodeError) as err:
+            raise ParameterError("spec", f"cannot read {path}: {err}") from None
+
+    def points(self) -> list["SweepPoint"]:
+        """Every point of the grid, replicas innermost."""
+        names = list(self.axes)
+        out = []
+        for index in product(*(range(len(self.axes[n])) for n in names)):
+            values = {n: self.axes[n][i] for n, i in zip(names, index)}
+            for replica in range(self.replicas):
+                out.append(SweepPoint(index=index, replica=replica,
+                                      settings={**self.base, **values},
+                                      replicated=self.replicas > 1))
+        return out
+
+    def to_toml(self) -> str:
+        """The spec as TOML text (lists written out)."""
+        def value(v):
+            return json.dumps(v) if not isinstance(v, float) or np.isfinite(v) else \
+                ("inf" if v > 0 else "-inf")
+
+        lines = [f"replicas = {self.replicas}", "", "[base]"]
+        lines += [f"{k} = {value(v)}" for k, v in self.base.items()]
+        lines += ["", "[axes]"]
+        lines += [f"{k} = [{', '.join(value(x) for x in v)}]" for k, v in self.axes.items()]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One run of a sweep: its grid index, replica and settings."""
+
+    index: tuple
+    replica: int
+    settings: dict
+    replicated: bool
+
+    def params(self) -> RunParams:
+        run = {k: v for k, v in self.settings.items() if k in RUN_PARAMETERS}
+        return RunParams.create(**run, replica=self.replica if self.replicated else -1)
+
+    def options(self) -> dict:
+        options = {k: v for k, v in self.settings.items() if k in RUN_OPTIONS}
+        options.setdefault("bins", 40)
+        return {"n_bins": options["bins"], "rel_err": options.get("rel_err"),
+                "t_max": options.get("t_max")}
+
+    def key(self) -> str:
+        """Hash of the full parameters, seed and run options."""
+        text = json.dumps({"params": self.params().as_attrs(), "options": self.options()},
+                          sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def run_point(params: RunParams, options: dict, path: str) -> str:
+    """Run one point and write its Dataset to ``path`` atomically (on a Dask worker)."""
+    from .simulate import Run
+
+    if not Path(path).exists():
+        ds = Run.start(params, **options).advance().dataset()
+        write_netcdf(ds, Path(path))
+    return path
+
+
+@contextmanager
+def dask_client(workers=None, scheduler=None, slurm=None):
+    """A Dask client, closed (with its cluster) on exit.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Local cluster (the default): this many single-threaded worker processes, bound
+        to 127.0.0.1 [default: one per core].
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:8786``).
+    slurm : dict, optional
+        Keyword arguments of ``slurm_cluster``: workers as SLURM jobs.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    if slurm is not None:
+        cluster = slurm_cluster(**slurm)
+    else:
+        n = os.cpu_count() if workers is None else workers
+        if int(n) != n or n < 1:
+            raise ParameterError("workers", f"must be a positive integer, got {workers!r}")
+        cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def slurm_cluster(queue=None, walltime="24:00:00", memory="4GB", jobs=1, account=None,
+                  scheduler_host=None):
+    """A dask-jobqueue SLURM cluster of ``jobs`` single-core worker jobs."""
+    from dask_jobqueue import SLURMCluster
+
+    extra = [f"--account={account}"] if account else []
+    options = {"dashboard_address": None}
+    if scheduler_host:
+        options["host"] = scheduler_host
+    cluster = SLURMCluster(queue=queue, walltime=walltime, cores=1, processes=1,
+                           memory=memory, job_extra_directives=extra,
+                           scheduler_options=options)
+    cluster.scale(jobs=jobs)
+    return cluster
+
+
+class SweepProgress:
+    """One terminal line: points done, running, failed, and the estimated time left."""
+
+    def __init__(self, total, stream=None):
+        self.total, self.stream = total, sys.stderr if stream is None else stream
+        self.started = time.monotonic()
+
+    def __call__(self, done, running, failed):
+        elapsed = time.monotonic() - self.started
+        left = (self.total - done - failed) * elapsed / done if done else float("nan")
+        self.stream.write(f"\rpoints: {done}/{self.total} done, {running} running, "
+                          f"{failed} failed, ~{left:,.0f} s left\033[K")
+        self.stream.flush()
+
+
+def sweep(spec, out, client=None, workers=None, scheduler=None, slurm=None,
+          progress=None) -> xr.Dataset:
+    """Run every missing point of a sweep and combine all points into ``results.nc``.
+
+    Parameters
+    ----------
+    spec : SweepSpec, dict or path
+        See the module docstring.
+    out : path
+        The sweep directory (created if needed).
+    client : dask.distributed.Client, optional
+        Where to run. Without one, a cluster is started only if points are missing:
+        ``dask_client(workers, scheduler, slurm)`` (default: a local cluster with one
+        worker process per core).
+    progress : callable, optional
+        Called as ``progress(done, running, failed)`` as points finish.
+
+    Returns
+    -------
+    xarray.Dataset
+        The combined results (also in ``out/results.nc``).
+    """
+    spec = SweepSpec.load(spec)
+    out = Path(out)
+    (out / "points").mkdir(parents=True, exist_ok=True)
+    write_text(out / "spec.toml", spec.to_toml())
+    points = spec.points()
+    paths = {p.key(): out / "points" / f"{p.key()}.nc" for p in points}
+    missing = [p for p in points if not paths[p.key()].exists()]
+    failures = []
+    if missing and client is None:
+        with dask_client(workers, scheduler, slurm) as own:
+            failures = _compute(own, missing, paths, progress)
+    elif missing:
+        failures = _compute(client, missing, paths, progress)
+    if failures:
+        raise RuntimeError(f"{len(failures)} sweep points failed (the others are saved; "
+                           f"run the sweep again to retry): {failures[0]}")
+    results = combine(spec, [xr.load_dataset(paths[p.key()], engine="h5netcdf")
+                             for p in points])
+    write_netcdf(results, out / "results.nc")
+    return results
+
+
+def _compute(client, points, paths, progress):
+    """Submit the points, report progress as they finish; return the failures."""
+    from dask.distributed import as_completed
+
+    futures = [client.submit(run_point, p.params(), p.options(), str(paths[p.key()]),
+                             key=f"coupledgas-point-{p.key()}", retries=RETRIES, pure=False)
+               for p in points]
+    done, failures = 0, []
+    n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
+    for future in as_completed(futures):
+        if future.status == "error":
+            failures.append(str(future.exception()))
+        else:
+            done += 1
+        if progress is not None:
+            left = len(futures) - done - len(failures)
+            progress(done, min(n_workers, left), len(failures))
+    return failures
+
+
+def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
+    """One Dataset with a dimension per axis (and ``replica``) from the point results."""
+    shape = tuple(len(v) for v in spec.axes.values())
+    dims = list(spec.axes)
+    if spec.replicas > 1:
+        shape += (spec.replicas,)
+        dims.append("replica")
+    first = datasets[0]
+    data = {}
+    for name in SCALARS:
+        data[name] = (dims, np.array([d[name].item() for d in datasets]).reshape(shape))
+    data["events"] = (dims, np.array([d.attrs["events"] for d in datasets]).reshape(shape))
+    data["t_measured"] = (dims, np.array([d.attrs["t_measured"] for d in datasets])
+                          .reshape(shape))
+    coords = {n: v for n, v in spec.axes.items()}
+    if spec.replicas > 1:
+        coords["replica"] = np.arange(spec.replicas)
+    if "density" in first and all("density" in d for d in datasets) and \
+            len({d.sizes["x"] for d in datasets}) == 1:
+        n_bins = first.sizes["x"]
+        coords["species"] = first.species.values
+        coords["x_rel"] = (np.arange(n_bins) + 0.5) / n_bins
+        coords["x_edge_rel"] = np.arange(n_bins + 1) / n_bins
+        for name in PROFILES:
+            var = first[name]
+            profile_dims = [{"x": "x_rel", "x_edge": "x_edge_rel"}.get(d, d) for d in var.dims]
+            stacked = np.stack([d[name].values for d in datasets])
+            data[name] = (dims + profile_dims, stacked.reshape(shape + var.shape))
+    attrs = {f"base_{k}": (v if not isinstance(v, bool) else int(v))
+             for k, v in spec.base.items()}
+    attrs.update(replicas=spec.replicas, axes=",".join(spec.axes),
+                 coupledgas_version=first.attrs["coupledgas_version"])
+    return xr.Dataset(data, coords=coords, attrs=attrs)

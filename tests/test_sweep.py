@@ -1,0 +1,129 @@
+"""Sweeps on Dask: grids of runs that resume, on a local cluster or any scheduler."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from coupledgas.cli import main
+from coupledgas.simulate import Run
+from coupledgas.sweep import SweepSpec, slurm_cluster, sweep
+
+SPEC = """
+replicas = 2
+[base]
+length = 5
+barrier = 1
+t-measure = 1500
+bins = 4
+[axes]
+F_u = [0.1, 0.3]
+F_rho = {start = 0.0, stop = 0.2, num = 2}
+"""
+
+
+@pytest.fixture(scope="module")
+def local_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    (out / "spec.toml").write_text(SPEC)
+    assert main(["sweep", str(out / "spec.toml"), "--out", str(out / "run"),
+                 "--workers", "2"]) == 0
+    return out / "run"
+
+
+def test_results_have_one_dimension_per_axis_and_replica(local_sweep):
+    ds = xr.load_dataset(local_sweep / "results.nc", engine="h5netcdf")
+    assert dict(ds.J_rho.sizes) == {"F_u": 2, "F_rho": 2, "replica": 2}
+    assert list(ds.F_rho.values) == [0.0, 0.2]
+    assert ds.density.dims == ("F_u", "F_rho", "replica", "species", "x_rel")
+    assert len(finished_points(local_sweep)) == 8
+    assert (local_sweep / "spec.toml").exists()
+
+
+def test_sweep_points_are_the_single_runs_with_the_same_seeds(local_sweep):
+    ds = xr.load_dataset(local_sweep / "results.nc", engine="h5netcdf")
+    spec = SweepSpec.load(local_sweep / "spec.toml")
+    for point in spec.points()[::3]:
+        single = Run.start(point.params(), **point.options()).advance().dataset()
+        where = {name: spec.axes[name][i] for name, i in zip(spec.axes, point.index)}
+        where["replica"] = point.replica
+        for name in ("J_rho", "J_rho_err", "J_u", "J_u_err"):
+            assert ds[name].sel(where).item() == single[name].item()
+    # replicas are independent runs
+    assert ds.J_rho.isel(F_u=0, F_rho=0, replica=0) != ds.J_rho.isel(F_u=0, F_rho=0, replica=1)
+
+
+def finished_points(out):
+    return [p for p in (out / "points").glob("*.nc") if not p.name.startswith(".")]
+
+
+def test_a_killed_sweep_resumes_without_recomputing_finished_points(tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text("[base]\nlength = 20\nt_measure = 4000\nbins = 0\n"
+                    "[axes]\nF_u = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]\n")
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "coupledgas.cli", "sweep", str(spec),
+                             "--out", str(out), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(finished_points(out)) < 2:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers
+    proc.wait()
+    time.sleep(0.5)
+    finished = {p: p.stat().st_mtime_ns for p in finished_points(out)}
+    assert 2 <= len(finished) < 8
+    assert not (out / "results.nc").exists()
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "2"]) == 0
+    for path, mtime in finished.items():
+        assert path.stat().st_mtime_ns == mtime  # not recomputed
+    ds = xr.load_dataset(out / "results.nc", engine="h5netcdf")
+    assert ds.J_rho.sizes == {"F_u": 8} and np.all(np.isfinite(ds.J_rho))
+    assert len(finished_points(out)) == 8
+    assert not list((out / "points").glob(".*"))  # no half-written point survives
+
+
+def test_a_sweep_runs_on_an_existing_scheduler(tmp_path):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        ds = sweep({"base": {"length": 4, "t_measure": 500, "bins": 0},
+                    "axes": {"barrier": [0.5, float("inf")]}}, tmp_path,
+                   scheduler=cluster.scheduler_address)
+    assert ds.J_rho.sizes == {"barrier": 2}
+    assert (tmp_path / "results.nc").exists()
+
+
+def test_slurm_job_script_asks_for_one_single_threaded_worker_per_job():
+    cluster = slurm_cluster(queue="short", walltime="01:30:00", memory="2GB", jobs=0,
+                            account="physics", scheduler_host="127.0.0.1")
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    for line in ("#SBATCH -p short", "#SBATCH -t 01:30:00", "#SBATCH --account=physics",
+                 "#SBATCH --cpus-per-task=1"):
+        assert line in script
+    assert "--nthreads 1" in script and "tcp://127.0.0.1:" in script
+
+
+@pytest.mark.parametrize("text,name", [
+    ("[base]\nlenght = 5\n[axes]\nF_u = [0.1]\n", "lenght"),
+    ("[base]\nlength = -5\n[axes]\nF_u = [0.1]\n", "length"),
+    ("[base]\nlength = 5\n[axes]\nF_u = []\n", "F_u"),
+    ("[base\nlength = 5\n", "SPEC"),
+])
+def test_a_bad_spec_is_one_line_naming_what_is_wrong(tmp_path, capsys, text, name):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(text)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and name in err[0] and "SPEC" in err[0]
