@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from .files import write_netcdf
+from .kernel.state import InelasticCollapse
 from .params import ParameterError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -19,7 +20,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Coupled particle and energy transport in 1D two-mass gases.")
 
 #: API parameter name -> command-line option, for error messages
-OPTION_NAMES = {"n_rods": "--rods", "checkpoint": "CHECKPOINT", "spec": "SPEC",
+OPTION_NAMES = {"n_rods": "--rods", "n_bullets": "--bullets", "checkpoint": "CHECKPOINT",
+                "spec": "SPEC",
                 "result": "RESULT"}
 
 
@@ -34,6 +36,12 @@ def option_name(parameter: str) -> str:
 
 
 class Walls(str, Enum):
+    thermal = "thermal"
+    specular = "specular"
+
+
+class BulletWalls(str, Enum):
+    exchange = "exchange"
     thermal = "thermal"
     specular = "specular"
 
@@ -95,7 +103,9 @@ def _summary(result) -> str:
     rows = [
         f"L = {result['length']:g}, h = {result['barrier']:g}, m_bullet = "
         f"{result['m_bullet']:g}, m_rod = {result['m_rod']:g}, {result['n_rods']} rods "
-        f"({result['rod_walls']} walls)",
+        f"({result['rod_walls']} walls)" + (
+            f", {result['n_bullets']} bullets ({result['bullet_walls']} walls)"
+            if result["bullet_walls"] != "exchange" else ""),
         f"reservoirs: T_L = {result['T_L']:.6g}, T_R = {result['T_R']:.6g}, "
         f"mu_L = {result['mu_L']:.6g}, mu_R = {result['mu_R']:.6g} "
         f"(F_rho = {result['F_rho']:.6g}, F_u = {result['F_u']:.6g})",
@@ -106,6 +116,15 @@ def _summary(result) -> str:
         f"entropy production J_rho F_rho + J_u F_u = {result['entropy_production']:.6g} "
         f"+- {result['entropy_production_err']:.2g}",
         "inverse current: " + _inverse_current(result),
+    ]
+    if "kappa" in result:
+        rows.append(f"conductivity kappa = J_u L / (T_L - T_R) = {result['kappa']:.6g} "
+                    f"+- {result['kappa_err']:.2g}")
+    if result["dissipation"] > 0:
+        rows.append(f"dissipated power = {result['dissipated_power']:.6g} "
+                    f"+- {result['dissipated_power_err']:.2g} (delta = "
+                    f"{result['dissipation']:g})")
+    rows += [
         f"{result['events']:,} events over t = {result['t_measured']:g} "
         f"(seed {result['seed']}): {result['events_per_second'] / 1e6:.2f} M events/s",
     ]
@@ -135,13 +154,19 @@ def run_summary(ds) -> dict:
         "T_L": a["T_left"], "T_R": a["T_right"], "mu_L": a["mu_left"], "mu_R": a["mu_right"],
         "F_rho": a["F_rho"], "F_u": a["F_u"], "length": a["length"], "barrier": a["barrier"],
         "m_bullet": a["m_bullet"], "m_rod": a["m_rod"], "n_rods": int(a["n_rods"]),
-        "rod_walls": a["rod_walls"], "events": int(a["events"]),
+        "rod_walls": a["rod_walls"], "bullet_walls": a["bullet_walls"],
+        "n_bullets": int(a["n_bullets"]), "dissipation": a["dissipation"],
+        "dissipated_power": float(ds.dissipated_power),
+        "dissipated_power_err": float(ds.dissipated_power_err),
+        "events": int(a["events"]),
         "events_per_second": a["events_per_second"], "t_measure": a["t_measure"],
         "t_transient": a["t_transient"], "seed": int(a["seed"]),
         "bullet_density": float(ds.bullet_density),
         "errors_reliable": bool(a["errors_reliable"]), "version": a["coupledgas_version"],
         "t_measured": a["t_measured"],
     }
+    if "kappa" in ds:
+        out["kappa"], out["kappa_err"] = float(ds.kappa), float(ds.kappa_err)
     if a["rel_err_target"]:
         out["rel_err_target"] = a["rel_err_target"]
         out["target_reached"] = bool(a["target_reached"])
@@ -172,6 +197,16 @@ def run(
     m_rod: float = M_ROD,
     rods: Optional[int] = RODS,
     rod_walls: Walls = ROD_WALLS,
+    bullet_walls: BulletWalls = typer.Option(
+        BulletWalls.exchange, "--bullet-walls", help="Bullets at the ends: exchange "
+        "(absorbed and injected by particle reservoirs, the Letter) or, for a closed "
+        "channel between heat baths, thermal or specular."),
+    bullets: Optional[int] = typer.Option(
+        None, "--bullets", help="Bullets of a closed channel [default: round(rho(T, mu) "
+        "L)]."),
+    dissipation: float = typer.Option(
+        0.0, "--dissipation", help="Fraction delta in [0, 1) of the pair's relative "
+        "kinetic energy lost at each encounter."),
     t_transient: float = T_TRANSIENT,
     t_measure: float = T_MEASURE,
     seed: int = SEED,
@@ -201,7 +236,9 @@ def run(
                               F_u=F_u, T_left=T_left, T_right=T_right, mu_left=mu_left,
                               mu_right=mu_right, m_bullet=m_bullet, m_rod=m_rod,
                               n_rods=rods, rod_walls=rod_walls.value,
-                              t_transient=t_transient, t_measure=t_measure, seed=seed)
+                              bullet_walls=bullet_walls.value, n_bullets=bullets,
+                              dissipation=dissipation, t_transient=t_transient,
+                              t_measure=t_measure, seed=seed)
     if replicas != 1 or workers != 1:
         if checkpoint is not None:
             raise ParameterError("checkpoint", "is for single runs; replicas restart whole")
@@ -391,6 +428,9 @@ def main(argv=None) -> int:
         message = err.format_message() if hasattr(err, "format_message") else str(err)
         print(f"coupledgas: error: {' '.join(message.split())}", file=sys.stderr)
         return 2
+    except InelasticCollapse as err:
+        print(f"coupledgas: error: --dissipation: {err}", file=sys.stderr)
+        return 1
     except typer.Abort:
         print("coupledgas: interrupted", file=sys.stderr)
         return 130

@@ -52,6 +52,16 @@ def _non_negative(name, value, allow_inf=False):
     return value
 
 
+def _count(name, value, default):
+    """A non-negative particle count; ``None`` gives ``default``."""
+    if value is None:
+        return int(default)
+    number = _finite(name, value)
+    if number < 0 or number != int(number):
+        raise ParameterError(name, f"must be a non-negative integer, got {value!r}")
+    return int(number)
+
+
 @dataclass(frozen=True)
 class RunParams:
     """All parameters of one open-channel run.
@@ -71,6 +81,9 @@ class RunParams:
         Masses M1 (exchanged species) and M2.
     n_rods : int
         Number of rods; default round(rho(T, mu) L / 2) at the mean reservoir state.
+    n_bullets : int
+        Bullets of a closed channel (``bullet_walls`` thermal or specular); default
+        round(rho(T, mu) L). -1 when the bullets are exchanged (their number fluctuates).
     rod_walls, bullet_walls : str
         Wall rule per species, the same at both ends: ``exchange`` (bullets only:
         absorbed and injected), ``thermal`` (re-emitted with a fresh flux-Maxwellian
@@ -97,6 +110,7 @@ class RunParams:
     m_bullet: float = 1.0
     m_rod: float = 0.5
     n_rods: int = 0
+    n_bullets: int = -1
     rod_walls: str = "thermal"
     bullet_walls: str = "exchange"
     dissipation: float = 0.0
@@ -108,7 +122,8 @@ class RunParams:
     @classmethod
     def create(cls, *, length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None,
                T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
-               m_rod=0.5, n_rods=None, rod_walls="thermal", bullet_walls="exchange",
+               m_rod=0.5, n_rods=None, n_bullets=None, rod_walls="thermal",
+               bullet_walls="exchange",
                dissipation=0.0, t_transient=200.0, t_measure=100000.0, seed=1,
                replica=-1):
         """Validate user input and build the parameters.
@@ -153,13 +168,15 @@ class RunParams:
             raise ParameterError("dissipation", f"must lie in [0, 1), got {dissipation:g}")
         t_transient = _non_negative("t_transient", t_transient)
         t_measure = _positive("t_measure", t_measure)
-        if n_rods is None:
-            n_rods = int(round(float(thermo.density(T, mu)) * length / 2.0))
+        n_rods = _count("n_rods", n_rods, round(float(thermo.density(T, mu)) * length / 2.0))
+        if bullet_walls == "exchange":
+            if n_bullets is not None:
+                raise ParameterError("n_bullets", "applies only to a closed channel "
+                                     "(bullet walls thermal or specular)")
+            n_bullets = -1
         else:
-            value = _finite("n_rods", n_rods)
-            if value < 0 or value != int(value):
-                raise ParameterError("n_rods", f"must be a non-negative integer, got {n_rods!r}")
-            n_rods = int(value)
+            n_bullets = _count("n_bullets", n_bullets,
+                               round(float(thermo.density(T, mu)) * length))
         try:
             seed = int(seed)
         except (TypeError, ValueError):
@@ -170,7 +187,8 @@ class RunParams:
         return cls(length=length, barrier=barrier, T_left=float(T_left),
                    T_right=float(T_right), mu_left=float(mu_left), mu_right=float(mu_right),
                    F_rho=float(F_rho), F_u=float(F_u),
-                   m_bullet=m_bullet, m_rod=m_rod, n_rods=n_rods, rod_walls=rod_walls,
+                   m_bullet=m_bullet, m_rod=m_rod, n_rods=n_rods, n_bullets=n_bullets,
+                   rod_walls=rod_walls,
                    bullet_walls=bullet_walls, dissipation=dissipation,
                    t_transient=t_transient, t_measure=t_measure, seed=seed,
                    replica=replica)

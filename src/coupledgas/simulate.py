@@ -194,9 +194,12 @@ class Run:
                 for name, key in (("J_rho", "particles"), ("J_u", "energy"))}
 
     def precision_reached(self) -> bool:
-        """Both currents known to ``rel_err`` of their value, with reliable errors."""
+        """Both currents (a closed channel: J_u) known to ``rel_err``, reliably."""
+        estimates = self.current_estimates()
+        if self.params.bullet_walls != "exchange":
+            del estimates["J_rho"]  # zero by construction
         return all(est.reliable and est.error <= self.rel_err * abs(est.mean)
-                   for est in self.current_estimates().values())
+                   for est in estimates.values())
 
     def advance_block(self):
         """Run the transient (first call) or one more block."""
@@ -268,6 +271,13 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
         data[name + "_block"] = (("block",), values)
         attrs[name + "_blocks_used"] = est.n_blocks
         reliable &= est.reliable
+    dissipation = block_estimate(np.diff(snap["dissipated"]) / block_length)
+    data["dissipated_power"] = ((), dissipation.mean)
+    data["dissipated_power_err"] = ((), dissipation.error)
+    if params.T_left != params.T_right:
+        factor = params.length / (params.T_left - params.T_right)
+        data["kappa"] = ((), data["J_u"][1] * factor)
+        data["kappa_err"] = ((), data["J_u_err"][1] * abs(factor))
     measured = run.measured_time
     total = transferred(snap["flows"][-1] - snap["flows"][0])
     for name, key in (("J_rho", "particles"), ("J_u", "energy")):
@@ -375,10 +385,11 @@ def execute(run: Run, checkpoint=None, checkpoint_every=600.0, progress=None) ->
 
 def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
              T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
-             m_rod=0.5, n_rods=None, rod_walls="thermal", t_transient=200.0,
-             t_measure=100000.0, seed=1, bins=40, rel_err=None, t_max=None,
-             checkpoint=None, checkpoint_every=600.0, progress=None) -> xr.Dataset:
-    """Simulate the open two-mass gas between two particle reservoirs.
+             m_rod=0.5, n_rods=None, rod_walls="thermal", bullet_walls="exchange",
+             n_bullets=None, dissipation=0.0, t_transient=200.0, t_measure=100000.0, seed=1,
+             bins=40, rel_err=None, t_max=None, checkpoint=None, checkpoint_every=600.0,
+             progress=None) -> xr.Dataset:
+    """Simulate the two-mass gas between two reservoirs.
 
     Parameters
     ----------
@@ -398,6 +409,14 @@ def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
         Number of rods; default round(rho(T, mu) L / 2).
     rod_walls : {"thermal", "specular"}
         What the ends do to a rod: re-emit it at the reservoir's temperature, or reflect it.
+    bullet_walls : {"exchange", "thermal", "specular"}
+        ``exchange`` (the Letter): the ends absorb bullets and the reservoirs inject them.
+        ``thermal``: a closed channel between two heat baths (slides; Wang and Casati,
+        PRL 118, 040601), ``n_bullets`` bullets (default round(rho(T, mu) L)) re-emitted
+        like the rods; the run then reports the conductivity kappa.
+    dissipation : float
+        Fraction delta in [0, 1) of the pair's relative kinetic energy lost at every
+        encounter, momentum conserved (slides); the run reports the dissipated power.
     t_transient, t_measure : float
         Discarded transient and measured time (with ``rel_err``: the shortest measured
         time, which also sets the block length t_measure / 1024).
@@ -420,7 +439,8 @@ def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
     -------
     xarray.Dataset
         ``J_rho``, ``J_u`` (and ``_err``: blocking standard errors), their values at each
-        ``end``, the block series, ``entropy_production``, the bullet density and the
+        ``end``, the block series, ``entropy_production``, ``dissipated_power``, the
+        conductivity ``kappa`` = J_u L / (T_L - T_R) when T_L != T_R, the bullet density and the
         kinetic temperatures m <v^2> per ``species`` (sampled at the end of each block),
         encounter and pass counts and the pass fraction per ``pair_type``; with bins,
         the exact time-averaged profiles ``density`` and ``temperature`` (species, x),
@@ -430,7 +450,8 @@ def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
     params = RunParams.create(length=length, barrier=barrier, T=T, mu=mu, F_rho=F_rho,
                               F_u=F_u, T_left=T_left, T_right=T_right, mu_left=mu_left,
                               mu_right=mu_right, m_bullet=m_bullet, m_rod=m_rod,
-                              n_rods=n_rods, rod_walls=rod_walls, t_transient=t_transient,
-                              t_measure=t_measure, seed=seed)
+                              n_rods=n_rods, rod_walls=rod_walls, bullet_walls=bullet_walls,
+                              n_bullets=n_bullets, dissipation=dissipation,
+                              t_transient=t_transient, t_measure=t_measure, seed=seed)
     run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
     return execute(run, checkpoint, checkpoint_every, progress).dataset()

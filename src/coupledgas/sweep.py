@@ -15,9 +15,9 @@ of run parameters, an ``[axes]`` table mapping parameters to lists of values (or
 
 Parameter names are those of ``simulate`` (``length``, ``barrier``, ``T``, ``mu``,
 ``F_rho``, ``F_u``, ``T_left`` ..., ``m_bullet``, ``m_rod``, ``n_rods`` or ``rods``,
-``rod_walls``, ``t_transient``, ``t_measure``, ``seed``, ``bins``, ``rel_err``,
-``t_max``); dashes may stand for underscores. Unlike ``coupledgas run``, forces that are
-not given are zero.
+``rod_walls``, ``bullet_walls``, ``n_bullets`` or ``bullets``, ``dissipation``,
+``t_transient``, ``t_measure``, ``seed``, ``bins``, ``rel_err``, ``t_max``); dashes
+may stand for underscores. Unlike ``coupledgas run``, forces that are not given are zero.
 
 The sweep directory holds ``spec.toml`` (a copy), ``points/<hash>.nc`` (one result per
 finished point, named by a hash of its full parameters and seed, written atomically) and
@@ -47,12 +47,15 @@ from .params import ParameterError, RunParams
 
 RUN_PARAMETERS = ("length", "barrier", "T", "mu", "F_rho", "F_u", "T_left", "T_right",
                   "mu_left", "mu_right", "m_bullet", "m_rod", "n_rods", "rod_walls",
-                  "t_transient", "t_measure", "seed")
+                  "bullet_walls", "n_bullets", "dissipation", "t_transient", "t_measure",
+                  "seed")
 RUN_OPTIONS = ("bins", "rel_err", "t_max")
-ALIASES = {"rods": "n_rods"}
+ALIASES = {"rods": "n_rods", "bullets": "n_bullets"}
 #: per-point results gathered into results.nc
 SCALARS = ("J_rho", "J_rho_err", "J_u", "J_u_err", "entropy_production",
-           "entropy_production_err")
+           "entropy_production_err", "dissipated_power", "dissipated_power_err")
+#: gathered where points have them (NaN elsewhere): kappa needs T_L != T_R
+OPTIONAL_SCALARS = ("kappa", "kappa_err")
 PROFILES = ("density", "density_err", "temperature", "temperature_err", "mean_mass",
             "mean_mass_err", "bullet_current", "bullet_current_err")
 RETRIES = 3
@@ -324,8 +327,9 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
         dims.append("replica")
     first = datasets[0]
     data = {}
-    for name in SCALARS:
-        data[name] = (dims, np.array([d[name].item() for d in datasets]).reshape(shape))
+    for name in SCALARS + tuple(n for n in OPTIONAL_SCALARS if any(n in d for d in datasets)):
+        values = [d[name].item() if name in d else np.nan for d in datasets]
+        data[name] = (dims, np.array(values).reshape(shape))
     data["events"] = (dims, np.array([d.attrs["events"] for d in datasets]).reshape(shape))
     data["t_measured"] = (dims, np.array([d.attrs["t_measured"] for d in datasets])
                           .reshape(shape))

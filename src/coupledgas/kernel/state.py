@@ -90,7 +90,7 @@ def _capacity_for(n_particles: int) -> int:
 def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelState:
     """An equilibrium start at the mean reservoir state (T, mu) of ``params``.
 
-    Poisson(rho(T, mu) L) bullets (or round(rho L) when the bullets are not exchanged)
+    Poisson(rho(T, mu) L) bullets (``n_bullets`` when the bullets are not exchanged)
     and ``n_rods`` rods, at uniform random positions with Maxwell velocities at T
     (PHYSICS.md, "Reservoirs"). The first injection times are drawn here too.
     """
@@ -99,7 +99,7 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
     if params.bullet_walls == "exchange":
         n_bullets = int(rng.poisson(expected_bullets))
     else:
-        n_bullets = int(round(expected_bullets))
+        n_bullets = params.n_bullets
     n = n_bullets + params.n_rods
     cap = _capacity_for(max(n, int(expected_bullets) + params.n_rods))
 
@@ -179,20 +179,44 @@ def grown(state: ChannelState) -> ChannelState:
 
 _NO_LOG = np.zeros((0, 5))
 
+#: events per kernel call; a call that advances the clock by less than STALL_TIME is a
+#: collapse (checking between calls never changes the trajectory)
+STALL_EVENTS = 10_000_000
+STALL_TIME = 1e-6
+
+
+class InelasticCollapse(RuntimeError):
+    """Dissipative encounters pile up at one instant: the clock no longer advances.
+
+    A 1D gas that loses a fraction of the relative kinetic energy at every encounter can
+    undergo inelastic collapse (infinitely many collisions in a finite time) once it is
+    cold and dense enough; an event-driven simulation cannot pass that instant.
+    """
+
 
 def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
                log: np.ndarray = _NO_LOG) -> tuple[ChannelState, int]:
     """Advance ``state`` to ``t_stop`` (or ``max_events``), growing it when it fills up.
 
-    Returns the (possibly new) state and the number of events processed.
+    Returns the (possibly new) state and the number of events processed. Raises
+    ``InelasticCollapse`` when ``STALL_EVENTS`` events pass within ``STALL_TIME``.
     """
     total = 0
     while True:
-        total += advance(state.x, state.v, state.t_last, state.species, state.ident,
-                         state.ints, state.params, state.rules, state.flows,
-                         state.counters, state.scalars, state.queue_time, state.queue_leaf,
-                         state.queue_offsets, state.profile, state.crossings, rng,
-                         float(t_stop), max_events - total, log)
-        if state.ints[I_STATUS] != STATUS_FULL:
+        budget = min(max_events - total, STALL_EVENTS)
+        clock = state.clock
+        done = advance(state.x, state.v, state.t_last, state.species, state.ident,
+                       state.ints, state.params, state.rules, state.flows, state.counters,
+                       state.scalars, state.queue_time, state.queue_leaf,
+                       state.queue_offsets, state.profile, state.crossings, rng,
+                       float(t_stop), budget, log)
+        total += done
+        if state.ints[I_STATUS] == STATUS_FULL:
+            state = grown(state)
+        elif done == STALL_EVENTS and state.clock - clock < STALL_TIME:
+            raise InelasticCollapse(
+                f"inelastic collapse at t = {state.clock:.10g}: {done:,} encounters within "
+                f"{state.clock - clock:.2g} time units ({state.ints[I_COUNT]} particles, "
+                f"dissipation {state.params[P_DISSIPATION]:g}); lower the dissipation")
+        elif done < budget or total >= max_events:
             return state, total
-        state = grown(state)

@@ -1,0 +1,91 @@
+"""Closed channels between heat baths, and dissipative encounters."""
+
+import numpy as np
+import pytest
+
+from coupledgas import RunParams, simulate, thermo
+from coupledgas.cli import main
+from coupledgas.kernel import advance_to, new_channel
+from coupledgas.kernel.state import InelasticCollapse
+
+Z = 4.0
+
+
+def free_conduction(n, mass, length, T_left, T_right):
+    """Energy current of n free particles bouncing between two thermal walls."""
+    return n * (T_left - T_right) / (length * np.sqrt(np.pi * mass / 2.0)
+                                     * (T_left**-0.5 + T_right**-0.5))
+
+
+def test_free_gas_between_heat_baths_conducts_like_free_particles():
+    # h = 0: bullets and rods are free; each species carries the free-particle current
+    ds = simulate(length=8.0, barrier=0.0, T_left=1.6, T_right=0.7, bullet_walls="thermal",
+                  n_bullets=12, n_rods=7, t_measure=40000.0, seed=2, bins=0)
+    expected = (free_conduction(12, 1.0, 8.0, 1.6, 0.7)
+                + free_conduction(7, 0.5, 8.0, 1.6, 0.7))
+    assert abs(ds.J_u.item() - expected) <= Z * ds.J_u_err.item()
+    assert ds.J_u_err < 0.02 * expected
+    assert ds.J_rho.item() == 0.0  # a closed channel carries no particles
+    assert ds.kappa.item() == pytest.approx(ds.J_u.item() * 8.0 / 0.9)
+    assert ds.attrs["n_bullets"] == 12
+
+
+def test_closed_channel_keeps_its_particles():
+    params = RunParams.create(length=6.0, barrier=0.8, T_left=2.0, T_right=0.5,
+                              bullet_walls="specular", n_bullets=9, n_rods=4)
+    rng = np.random.default_rng(1)
+    state, _ = advance_to(new_channel(params, rng), rng, 2000.0)
+    assert state.content(0) == 9 and state.content(1) == 4
+    assert state.counters[8] == 0  # no injection ever
+
+
+def test_dissipated_power_is_the_difference_of_the_energy_currents_at_the_ends():
+    ds = simulate(length=8.0, barrier=0.5, dissipation=0.01, t_measure=30000.0, seed=3,
+                  bins=4)
+    left, right = ds.J_u_end.values
+    P = ds.dissipated_power.item()
+    assert P > 20 * ds.dissipated_power_err.item()
+    # in - out = dissipated + change of the content's energy, which is bounded (a few
+    # times N T), so per unit time it is small
+    assert abs(left - right - P) < 200.0 / 30000.0
+    # equal reservoirs: energy flows in at both ends to feed the dissipation, and the
+    # middle of the channel is colder than the reservoirs
+    assert left > 0 > right
+    assert ds.temperature.sel(species="bullet").values[1:3].max() < 1.0
+
+
+def test_no_dissipation_is_bit_identical_to_the_hamiltonian_run():
+    a = simulate(length=6.0, F_u=0.2, t_measure=500.0, seed=4, bins=0)
+    b = simulate(length=6.0, F_u=0.2, t_measure=500.0, seed=4, bins=0, dissipation=0.0)
+    np.testing.assert_array_equal(a.J_u_block.values, b.J_u_block.values)
+    assert b.dissipated_power.item() == 0.0
+
+
+def test_strong_dissipation_reports_inelastic_collapse_instead_of_hanging(capsys):
+    params = RunParams.create(length=10.0, dissipation=0.3)
+    rng = np.random.default_rng(1)
+    with pytest.raises(InelasticCollapse, match="inelastic collapse"):
+        advance_to(new_channel(params, rng), rng, 1e6)
+    assert main(["run", "--length", "10", "--dissipation", "0.3", "--t-measure", "1000"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--dissipation" in err[0]
+
+
+@pytest.mark.parametrize("args,name", [
+    (["--dissipation", "1"], "--dissipation"),
+    (["--dissipation", "-0.1"], "--dissipation"),
+    (["--bullet-walls", "sticky"], "--bullet-walls"),
+    (["--bullets", "5"], "--bullets"),  # only for a closed channel
+    (["--bullet-walls", "thermal", "--bullets", "-1"], "--bullets"),
+])
+def test_bad_heat_bath_or_dissipation_input_is_one_line(args, name, capsys):
+    assert main(["run", "--t-measure", "100", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and name in err[0]
+
+
+def test_free_conduction_formula_matches_the_rods_term_of_physics_md():
+    T_L, T_R = 1.3, 0.8
+    _, with_rods = thermo.free_gas_currents(5.0, T_L, T_R, 0.0, 0.0, 1.0, 0.5, 4)
+    _, without = thermo.free_gas_currents(5.0, T_L, T_R, 0.0, 0.0, 1.0, 0.5, 0)
+    assert with_rods - without == pytest.approx(free_conduction(4, 0.5, 5.0, T_L, T_R))
