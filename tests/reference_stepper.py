@@ -19,7 +19,7 @@ EXCHANGE, THERMAL, SPECULAR = 0, 1, 2
 
 class ReferenceChannel:
     def __init__(self, x, v, species, masses, length, barrier, temperatures, rates, rules,
-                 next_injection, rng):
+                 next_injection, rng, periodic=False):
         self.x = [float(a) for a in x]
         self.v = [float(a) for a in v]
         self.species = [int(s) for s in species]
@@ -31,6 +31,7 @@ class ReferenceChannel:
         self.rules = rules  # rules[end][species]
         self.next_injection = list(next_injection)
         self.rng = rng
+        self.periodic = periodic  # a ring: the last particle meets the first across L
         self.time = 0.0
 
     def _speed(self, mass, temperature):
@@ -44,6 +45,12 @@ class ReferenceChannel:
             if closing > 0:
                 out.append((self.time + max(self.x[k + 1] - self.x[k], 0.0) / closing,
                             "pair", k))
+        if self.periodic:
+            closing = self.v[-1] - self.v[0]
+            if n > 1 and closing > 0:
+                gap = self.x[0] + self.length - self.x[-1]
+                out.append((self.time + max(gap, 0.0) / closing, "pair", n - 1))
+            return out
         if n and self.v[0] < 0:
             out.append((self.time + max(self.x[0], 0.0) / -self.v[0], "wall", 0))
         if n and self.v[-1] > 0:
@@ -60,16 +67,20 @@ class ReferenceChannel:
         self.x = [a + b * dt for a, b in zip(self.x, self.v)]
         self.time = t
         if kind == "pair":
-            sa, sb = self.species[k], self.species[k + 1]
+            j = (k + 1) % len(self.x)
+            sa, sb = self.species[k], self.species[j]
             ma, mb = self.masses[sa], self.masses[sb]
-            va, vb = self.v[k], self.v[k + 1]
+            va, vb = self.v[k], self.v[j]
             e_rel = 0.5 * ma * mb / (ma + mb) * (va - vb) ** 2
             if e_rel > self.barrier:
                 for arr in (self.x, self.v, self.species):
-                    arr[k], arr[k + 1] = arr[k + 1], arr[k]
+                    arr[k], arr[j] = arr[j], arr[k]
+                if j == 0:  # passed across x = L: each moves to the other's lap
+                    self.x[k] += self.length
+                    self.x[j] -= self.length
                 return (t, PASS, -1, sa, sb)
             self.v[k] = ((ma - mb) * va + 2 * mb * vb) / (ma + mb)
-            self.v[k + 1] = ((mb - ma) * vb + 2 * ma * va) / (ma + mb)
+            self.v[j] = ((mb - ma) * vb + 2 * ma * va) / (ma + mb)
             return (t, COLLISION, -1, sa, sb)
         if kind == "wall":
             end = k

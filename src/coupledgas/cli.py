@@ -21,8 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 #: API parameter name -> command-line option, for error messages
 OPTION_NAMES = {"n_rods": "--rods", "n_bullets": "--bullets", "checkpoint": "CHECKPOINT",
-                "spec": "SPEC",
-                "result": "RESULT"}
+                "spec": "SPEC", "result": "RESULT", "name": "NAME"}
 
 
 @app.callback()
@@ -335,6 +334,54 @@ def onsager_command(
     typer.echo(f"  {result['events']:,} events, {result['cpu_seconds']:.1f} CPU s")
 
 
+@app.command("ring")
+def ring_command(
+    particles: int = typer.Option(4096, "--particles", help="N >= 2."),
+    masses: str = typer.Option("1,3", "--masses", help="The two alternating masses."),
+    barrier: float = typer.Option(float("inf"), "--barrier",
+                                  help="Pass-through barrier h (inf: hard-point gas)."),
+    T: float = typer.Option(2.0, "--T", help="Temperature: kinetic energy N T / 2."),
+    density: float = typer.Option(1.0, "--density", help="N / L."),
+    t_transient: float = typer.Option(100.0, "--t-transient", help="Discarded time."),
+    t_measure: float = typer.Option(2000.0, "--t-measure", help="Measured time."),
+    sample_interval: float = typer.Option(1.0, "--sample-interval",
+                                          help="Interval of the energy-current means."),
+    cutoff: float = typer.Option(100.0, "--cutoff", help="Green-Kubo cut-off time "
+                                 "(at most t-measure / 8)."),
+    seed: int = SEED,
+    as_json: bool = AS_JSON,
+    out: Optional[Path] = OUT,
+):
+    """A periodic ring at equilibrium: events per second and Green-Kubo conductivity."""
+    from .ring import ring
+
+    try:
+        pair = tuple(float(m) for m in masses.split(","))
+    except ValueError:
+        raise ParameterError("masses", f"expected two numbers like 1,3, got {masses!r}")
+    ds = ring(particles=particles, masses=pair, barrier=barrier, T=T, density=density,
+              t_transient=t_transient, t_measure=t_measure, sample_interval=sample_interval,
+              cutoff=cutoff, seed=seed)
+    if out is not None:
+        write_netcdf(ds, out)
+    a = ds.attrs
+    result = {"particles": a["particles"], "masses": [a["mass_0"], a["mass_1"]],
+              "barrier": a["barrier"], "T": a["T"], "density": a["density"],
+              "t_measure": a["t_measure"], "events": a["events"],
+              "events_per_second": a["events_per_second"], "cutoff": a["cutoff"],
+              "kappa": float(ds.kappa_cutoff), "kappa_err": float(ds.kappa_cutoff_err),
+              "seed": a["seed"]}
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"ring: N = {result['particles']}, masses {masses}, h = {barrier:g}, "
+               f"T = {T:g}, density {density:g}, t = {result['t_measure']:g}")
+    typer.echo(f"  {result['events']:,} collisions, {result['events_per_second'] / 1e6:.2f} "
+               f"M collisions/s")
+    typer.echo(f"  Green-Kubo kappa(t < {cutoff:g}) = {result['kappa']:.5g} +- "
+               f"{result['kappa_err']:.2g}")
+
+
 @app.command("sweep")
 def sweep_command(
     spec: Path = typer.Argument(..., help="Sweep spec (TOML: [base], [axes], replicas)."),
@@ -372,6 +419,31 @@ def sweep_command(
         sys.stderr.write("\n")
     typer.echo(f"{total} points, results: {out / 'results.nc'} "
                f"(dimensions: {dict(results.sizes)})")
+
+
+@app.command("figure")
+def figure_command(
+    name: Optional[str] = typer.Argument(None, help="Recipe name (see --list)."),
+    preset: str = typer.Option("quick", "--preset", help="quick (minutes on a laptop) or "
+                               "paper (the publication's sizes and precision)."),
+    out: Path = typer.Option(Path("figures"), "--out", help="Output folder."),
+    list_: bool = typer.Option(False, "--list", help="List the recipes."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Address of a running Dask scheduler."),
+):
+    """Reproduce a figure: data (resumable sweeps), NAME.png/.pdf/.nc and a summary."""
+    from .figures import RECIPES, figure
+
+    if list_:
+        for recipe in RECIPES.values():
+            typer.echo(f"{recipe.name:18s} {recipe.description}")
+        return
+    if name is None:
+        raise ParameterError("name", "give a figure name (coupledgas figure --list)")
+    summary = figure(name, preset=preset, out=out, workers=workers, scheduler=scheduler)
+    typer.echo(json.dumps(summary, indent=1))
+    typer.echo(f"wrote {out / name}.png, .pdf, .nc, .json")
 
 
 @app.command()

@@ -7,7 +7,10 @@ a ring buffer: the k-th particle from the left (k = 0 .. count-1) lives in slot
 at both ends in O(1) and neighbours are neighbours in memory. When two particles pass
 through each other their slots swap contents. Event leaves:
 
-* leaf ``s`` < cap: the encounter of the particles in ring slots ``s`` and ``s + 1``;
+* leaf ``s`` < cap: the encounter of the particles in ring slots ``s`` and ``s + 1``
+  (on a periodic ring, the rightmost slot's leaf is the encounter with the leftmost
+  particle across x = L; each slot's position is unwrapped, the leftmost one a lap
+  behind the rightmost);
 * leaves cap + EV_*: the leftmost particle reaching x = 0, the rightmost reaching x = L,
   and the next injection from each reservoir.
 
@@ -21,14 +24,14 @@ import numpy as np
 from numba import njit
 
 from .layout import (BULLET, C_ENCOUNTERS, C_EVENTS, C_INJECTIONS, C_PASSES, C_WALL_HITS,
-                     EV_LEFT_INJECTION, EV_LEFT_WALL, EV_RIGHT_WALL,
-                     EXCHANGE, I_COUNT, I_HEAD, I_NEXT_ID, I_STATUS, LEFT, LOG_ABSORPTION,
-                     LOG_COLLISION, LOG_INJECTION, LOG_PASS, LOG_WALL, P_BARRIER,
-                     P_DISSIPATION, P_LENGTH, P_MASS, P_RATE, P_TEMPERATURE, Q_COUNT_IN,
-                     Q_COUNT_OUT, Q_ENERGY_IN, Q_ENERGY_OUT, S_CLOCK, S_DISSIPATED,
-                     STATUS_FULL, STATUS_OK, THERMAL)
+                     EV_LEFT_INJECTION, EV_LEFT_WALL, EV_RIGHT_WALL, EXCHANGE, I_COUNT,
+                     I_HEAD, I_NEXT_ID, I_STATUS, LEFT, LOG_ABSORPTION, LOG_COLLISION,
+                     LOG_INJECTION, LOG_PASS, LOG_WALL, P_BARRIER, P_DISSIPATION, P_LENGTH,
+                     P_MASS, P_PERIODIC, P_RATE, P_TEMPERATURE, Q_COUNT_IN, Q_COUNT_OUT,
+                     Q_ENERGY_IN, Q_ENERGY_OUT, S_CLOCK, S_DISSIPATED, S_HEAT_CURRENT,
+                     S_HEAT_INTEGRAL, S_HEAT_TIME, STATUS_FULL, STATUS_OK, THERMAL)
 from .profiles import add_flight, add_wall_crossing
-from .queue import event_time_of, rebuild, set_event_time
+from .queue import event_time_of, rebuild, replay, set_event_time
 
 
 @njit(cache=True, inline="always")
@@ -46,18 +49,36 @@ def waiting_time(rng, rate):
 
 
 @njit(cache=True, inline="always")
-def predict_pair(slot, now, x, v, t_last, ints, queue_time, queue_leaf, queue_offsets):
-    """Schedule the encounter of the particles in ring slots ``slot`` and ``slot + 1``."""
+def right_neighbour(slot, ints, mask, periodic):
+    """Slot of the right neighbour and the lap offset of its position (0 or 1)."""
+    if periodic and slot == ((ints[I_HEAD] + ints[I_COUNT] - 1) & mask):
+        return ints[I_HEAD], 1.0
+    return (slot + 1) & mask, 0.0
+
+
+@njit(cache=True, inline="always")
+def pair_time(slot, now, x, v, t_last, ints, params):
+    """When the particle in ring slot ``slot`` meets its right neighbour (inf: never)."""
     mask = x.shape[0] - 1
-    time = np.inf
-    if ((slot - ints[I_HEAD]) & mask) < ints[I_COUNT] - 1:
+    periodic = params[P_PERIODIC] > 0.0
+    k = (slot - ints[I_HEAD]) & mask
+    if k < ints[I_COUNT] - 1 or (periodic and k == ints[I_COUNT] - 1 and ints[I_COUNT] > 1):
         a = slot
-        b = (slot + 1) & mask
+        b, lap = right_neighbour(slot, ints, mask, periodic)
         closing = v[a] - v[b]
         if closing > 0.0:
-            gap = (x[b] + v[b] * (now - t_last[b])) - (x[a] + v[a] * (now - t_last[a]))
-            time = now + max(gap, 0.0) / closing
-    set_event_time(queue_time, queue_leaf, queue_offsets, slot, time)
+            gap = (x[b] + lap * params[P_LENGTH] + v[b] * (now - t_last[b])) \
+                - (x[a] + v[a] * (now - t_last[a]))
+            return now + max(gap, 0.0) / closing
+    return np.inf
+
+
+@njit(cache=True, inline="always")
+def predict_pair(slot, now, x, v, t_last, ints, params, queue_time, queue_leaf,
+                 queue_offsets):
+    """Schedule the encounter of the particles in ring slot ``slot`` and its right one."""
+    set_event_time(queue_time, queue_leaf, queue_offsets, slot,
+                   pair_time(slot, now, x, v, t_last, ints, params))
 
 
 @njit(cache=True, inline="always")
@@ -67,7 +88,7 @@ def predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue
     left_time = np.inf
     right_time = np.inf
     count = ints[I_COUNT]
-    if count > 0:
+    if count > 0 and params[P_PERIODIC] == 0.0:
         head = ints[I_HEAD]
         a = head
         if v[a] < 0.0:
@@ -94,8 +115,8 @@ def schedule_all(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_
     for slot in range(cap):
         queue_time[leaves + slot] = np.inf
     rebuild(queue_time, queue_leaf, queue_offsets)
-    for k in range(ints[I_COUNT] - 1):
-        predict_pair((ints[I_HEAD] + k) & (cap - 1), now, x, v, t_last, ints,
+    for k in range(ints[I_COUNT]):
+        predict_pair((ints[I_HEAD] + k) & (cap - 1), now, x, v, t_last, ints, params,
                      queue_time, queue_leaf, queue_offsets)
     predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_offsets)
 
@@ -136,6 +157,7 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
     dissipation = params[P_DISSIPATION]
     keep_relative = np.sqrt(1.0 - dissipation)
     right_edge = profile.shape[1]
+    periodic = params[P_PERIODIC] > 0.0
     ints[I_STATUS] = STATUS_OK
     n_events = 0
     while n_events < max_events:
@@ -147,7 +169,7 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
         if leaf < cap:
             # encounter of the neighbours in slots `leaf` and `leaf + 1`
             slot = leaf
-            right_slot = (slot + 1) & mask
+            right_slot, lap = right_neighbour(slot, ints, mask, periodic)
             a = slot
             b = right_slot
             sa = species[a]
@@ -158,13 +180,18 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
             add_flight(profile, crossings, length, sb, mb, x[b], v[b], now - t_last[b])
             xa = x[a] + v[a] * (now - t_last[a])
             x[a] = xa
-            x[b] = xa
+            x[b] = xa - lap * length
             t_last[a] = now
             t_last[b] = now
             total = ma + mb
             relative = v[a] - v[b]
             e_rel = 0.5 * ma * mb / total * relative * relative
             pair_type = sa + sb
+            if periodic:
+                elapsed = now - scalars[S_HEAT_TIME]
+                scalars[S_HEAT_INTEGRAL] += scalars[S_HEAT_CURRENT] * elapsed
+                scalars[S_HEAT_TIME] = now
+                scalars[S_HEAT_CURRENT] -= 0.5 * (ma * v[a] ** 3 + mb * v[b] ** 3)
             counters[C_ENCOUNTERS + pair_type] += 1
             if e_rel > barrier:
                 # the particles swap slots; each keeps its velocity (scaled about the
@@ -196,15 +223,28 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
                     v[b] = ((mb - ma) * v[b] + 2.0 * ma * va) / total
             if dissipation > 0.0:
                 scalars[S_DISSIPATED] += dissipation * e_rel
+            if periodic:  # (after a pass the slots hold each other's particles)
+                scalars[S_HEAT_CURRENT] += 0.5 * (params[P_MASS + species[a]] * v[a] ** 3
+                                                  + params[P_MASS + species[b]] * v[b] ** 3)
             if log.shape[0] > 0:
                 log_event(log, counters[C_EVENTS], now, code, -1, sa, sb)
-            predict_pair(slot, now, x, v, t_last, ints, queue_time, queue_leaf, queue_offsets)
-            predict_pair((slot - 1) & mask, now, x, v, t_last, ints,
-                         queue_time, queue_leaf, queue_offsets)
-            predict_pair(right_slot, now, x, v, t_last, ints,
-                         queue_time, queue_leaf, queue_offsets)
             head = ints[I_HEAD]
-            if slot == head or right_slot == ((head + ints[I_COUNT] - 1) & mask):
+            tail = (head + ints[I_COUNT] - 1) & mask
+            left_pair = tail if periodic and slot == head else (slot - 1) & mask
+            # the pair now separates; write the three changed leaves, then replay the
+            # tournament once per group of eight leaves they touch
+            leaves = queue_offsets[queue_offsets.shape[0] - 1]
+            queue_time[leaves + slot] = np.inf
+            queue_time[leaves + left_pair] = pair_time(left_pair, now, x, v, t_last, ints,
+                                                       params)
+            queue_time[leaves + right_slot] = pair_time(right_slot, now, x, v, t_last, ints,
+                                                        params)
+            replay(queue_time, queue_leaf, queue_offsets, slot)
+            if (left_pair >> 3) != (slot >> 3):
+                replay(queue_time, queue_leaf, queue_offsets, left_pair)
+            if (right_slot >> 3) != (slot >> 3):
+                replay(queue_time, queue_leaf, queue_offsets, right_slot)
+            if not periodic and (slot == head or right_slot == tail):
                 predict_walls(now, x, v, t_last, ints, params,
                               queue_time, queue_leaf, queue_offsets)
         elif leaf == cap + EV_LEFT_WALL or leaf == cap + EV_RIGHT_WALL:
@@ -246,7 +286,7 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
                 if log.shape[0] > 0:
                     log_event(log, counters[C_EVENTS], now, LOG_WALL, end, sa, -1)
                 neighbour_pair = slot if end == LEFT else (slot - 1) & mask
-                predict_pair(neighbour_pair, now, x, v, t_last, ints,
+                predict_pair(neighbour_pair, now, x, v, t_last, ints, params,
                              queue_time, queue_leaf, queue_offsets)
             predict_walls(now, x, v, t_last, ints, params,
                           queue_time, queue_leaf, queue_offsets)
@@ -286,7 +326,7 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
                 log_event(log, counters[C_EVENTS], now, LOG_INJECTION, end, BULLET, -1)
             set_event_time(queue_time, queue_leaf, queue_offsets, leaf,
                            now + waiting_time(rng, params[P_RATE + end]))
-            predict_pair(new_pair, now, x, v, t_last, ints,
+            predict_pair(new_pair, now, x, v, t_last, ints, params,
                          queue_time, queue_leaf, queue_offsets)
             predict_walls(now, x, v, t_last, ints, params,
                           queue_time, queue_leaf, queue_offsets)

@@ -36,7 +36,8 @@ P_MASS = 2  # P_MASS + species
 P_TEMPERATURE = 4  # P_TEMPERATURE + end
 P_RATE = 6  # P_RATE + end: bullet injection rate gamma of each reservoir
 P_DISSIPATION = 8
-N_PARAMS = 9
+P_PERIODIC = 9  # 1.0: a periodic ring (no walls, no reservoirs), 0.0: an open channel
+N_PARAMS = 10
 
 # ``flows``: cumulative boundary flows, index end * 8 + species * 4 + quantity
 Q_COUNT_IN = 0
@@ -53,10 +54,14 @@ C_WALL_HITS = 7
 C_INJECTIONS = 8
 N_COUNTERS = 9
 
-# ``scalars``: the channel clock and the energy dissipated at encounters
+# ``scalars``: the channel clock, the energy dissipated at encounters and, on a ring,
+# the energy current J_E = sum m v^3 / 2, its time integral, and when it was last updated
 S_CLOCK = 0
 S_DISSIPATED = 1
-N_SCALARS = 2
+S_HEAT_CURRENT = 2
+S_HEAT_INTEGRAL = 3
+S_HEAT_TIME = 4
+N_SCALARS = 5
 
 # event leaves after the cap pair leaves
 EV_LEFT_WALL = 0

@@ -84,9 +84,18 @@ def _play_siblings(queue_time, base):
 @njit(cache=True, inline="always")
 def set_event_time(queue_time, queue_leaf, offsets, leaf, time):
     """Give ``leaf`` a new time and restore the tournament above it."""
+    queue_time[offsets[offsets.shape[0] - 1] + leaf] = time
+    replay(queue_time, queue_leaf, offsets, leaf)
+
+
+@njit(cache=True, inline="always")
+def replay(queue_time, queue_leaf, offsets, leaf):
+    """Restore the tournament above ``leaf`` after leaf times were written.
+
+    After several writes, one replay per distinct group of eight leaves suffices.
+    """
     level = offsets.shape[0] - 1
     index = leaf
-    queue_time[offsets[level] + index] = time
     while level > 0:
         parent = index >> 3
         base = offsets[level] + (parent << 3)

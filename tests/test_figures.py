@@ -1,0 +1,37 @@
+"""Figure recipes end to end on a tiny grid (the real presets are benchmarks, not tests)."""
+
+import json
+from dataclasses import replace
+
+from coupledgas import figures
+from coupledgas.cli import main
+
+
+def test_phase_transition_recipe_draws_and_locates_the_transition(tmp_path, monkeypatch):
+    original = figures.RECIPES["phase-transition"]
+
+    def tiny(preset):
+        spec = original.specs("quick")
+        spec["scan"]["base"].update(t_measure=3000.0, t_transient=500.0, bins=10)
+        spec["scan"]["axes"] = {"length": [10, 30],
+                                "F_u": [round(float(figures._force_for(d)), 6)
+                                        for d in (0.2, 1.4)]}
+        return spec
+
+    monkeypatch.setitem(figures.RECIPES, "phase-transition", replace(original, specs=tiny))
+    assert main(["figure", "phase-transition", "--out", str(tmp_path), "--workers",
+                 "2"]) == 0
+    for suffix in (".png", ".pdf", ".nc"):
+        assert (tmp_path / f"phase-transition{suffix}").stat().st_size > 5000
+    summary = json.loads((tmp_path / "phase-transition.json").read_text())
+    # mixed at dT = 0.2; at dT = 1.4 the species separate and kappa grows ~ L
+    alpha, pure = summary["kappa_exponent"], summary["pure_fraction_largest_L"]
+    assert alpha[1] > 0.85 and alpha[1] > alpha[0] + 0.2
+    assert pure[0] < 0.05 and pure[1] > 0.4
+
+
+def test_figure_list_and_unknown_name(capsys):
+    assert main(["figure", "--list"]) == 0
+    assert "phase-transition" in capsys.readouterr().out
+    assert main(["figure", "fig99"]) == 2
+    assert "unknown figure" in capsys.readouterr().err
