@@ -61,14 +61,14 @@ def test_no_dissipation_is_bit_identical_to_the_hamiltonian_run():
     assert b.dissipated_power.item() == 0.0
 
 
-def test_strong_dissipation_reports_inelastic_collapse_instead_of_hanging(capsys):
+def test_strong_dissipation_reports_inelastic_collapse_instead_of_hanging(error_line):
     params = RunParams.create(length=10.0, dissipation=0.3)
     rng = np.random.default_rng(1)
     with pytest.raises(InelasticCollapse, match="inelastic collapse"):
         advance_to(new_channel(params, rng), rng, 1e6)
     assert main(["run", "--length", "10", "--dissipation", "0.3", "--t-measure", "1000"]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--dissipation" in err[0]
+    line = error_line()
+    assert "--dissipation" in line
 
 
 @pytest.mark.parametrize("args,name", [
@@ -78,10 +78,10 @@ def test_strong_dissipation_reports_inelastic_collapse_instead_of_hanging(capsys
     (["--bullets", "5"], "--bullets"),  # only for a closed channel
     (["--bullet-walls", "thermal", "--bullets", "-1"], "--bullets"),
 ])
-def test_bad_heat_bath_or_dissipation_input_is_one_line(args, name, capsys):
+def test_bad_heat_bath_or_dissipation_input_is_one_line(args, name, error_line):
     assert main(["run", "--t-measure", "100", *args]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and name in err[0]
+    line = error_line()
+    assert name in line
 
 
 def test_free_conduction_formula_matches_the_rods_term_of_physics_md():

@@ -92,13 +92,13 @@ def test_resume_can_measure_longer(tmp_path):
 
 
 @pytest.mark.parametrize("content", [None, b"not a checkpoint"])
-def test_a_missing_or_unreadable_checkpoint_is_one_clear_line(tmp_path, capsys, content):
+def test_a_missing_or_unreadable_checkpoint_is_one_clear_line(tmp_path, error_line, content):
     path = tmp_path / "x.ckpt"
     if content is not None:
         path.write_bytes(content)
     assert main(["resume", str(path)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "CHECKPOINT" in err[0] and str(path) in err[0]
+    line = error_line()
+    assert "CHECKPOINT" in line and str(path) in line
 
 
 def test_precision_target_stops_the_run_once_both_currents_are_known_that_well():

@@ -82,7 +82,7 @@ def test_onsager_command_prints_every_coefficient_with_its_error(capsys):
                                        (["--force", "-0.1"], "--force"),
                                        (["--replicas", "0"], "--replicas"),
                                        (["--method", "fluctuation"], "--block-time")])
-def test_onsager_bad_input_is_one_line(args, name, capsys):
+def test_onsager_bad_input_is_one_line(args, name, error_line):
     assert main(["onsager", "--t-measure", "100", *args]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and name in err[0]
+    line = error_line()
+    assert name in line

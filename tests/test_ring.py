@@ -83,7 +83,7 @@ def test_ring_command_prints_rate_and_green_kubo(capsys):
                                        (["--masses", "1,-3"], "--masses"),
                                        (["--masses", "1"], "--masses"),
                                        (["--cutoff", "1e6"], "--cutoff")])
-def test_ring_bad_input_is_one_line(args, name, capsys):
+def test_ring_bad_input_is_one_line(args, name, error_line):
     assert main(["ring", "--t-measure", "100", *args]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and name in err[0]
+    line = error_line()
+    assert name in line

@@ -121,9 +121,9 @@ def test_slurm_job_script_asks_for_one_single_threaded_worker_per_job():
     ("[base]\nlength = 5\n[axes]\nF_u = []\n", "F_u"),
     ("[base\nlength = 5\n", "SPEC"),
 ])
-def test_a_bad_spec_is_one_line_naming_what_is_wrong(tmp_path, capsys, text, name):
+def test_a_bad_spec_is_one_line_naming_what_is_wrong(tmp_path, error_line, text, name):
     spec = tmp_path / "spec.toml"
     spec.write_text(text)
     assert main(["sweep", str(spec), "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and name in err[0] and "SPEC" in err[0]
+    line = error_line()
+    assert name in line and "SPEC" in line
