@@ -334,6 +334,92 @@ def onsager_command(
     typer.echo(f"  {result['events']:,} events, {result['cpu_seconds']:.1f} CPU s")
 
 
+@app.command("heat-engine")
+def heat_engine_command(
+    T_hot: float = typer.Option(1.15, "--T-hot", help="Hot reservoir temperature."),
+    T_cold: float = typer.Option(0.85, "--T-cold", help="Cold reservoir temperature."),
+    length_a: float = typer.Option(20.0, "--length-a", help="Channel A length."),
+    barrier_a: float = typer.Option(1.0, "--barrier-a", help="Channel A barrier (h = 1: "
+                                    "inverse particle current)."),
+    length_b: float = typer.Option(20.0, "--length-b", help="Channel B length."),
+    barrier_b: float = typer.Option(0.0, "--barrier-b", help="Channel B barrier."),
+    load_a: float = typer.Option(0.0, "--load-a", help="Potential step U_A between A's "
+                                 "cold end and the cold reservoir (reservoir U higher)."),
+    load_b: float = typer.Option(0.0, "--load-b", help="Potential step U_B."),
+    reservoir_particles: int = typer.Option(20000, "--reservoir-particles",
+                                            help="Bullets in each reservoir at the start."),
+    reservoir_volume: Optional[float] = typer.Option(
+        None, "--reservoir-volume", help="Reservoir volume [default: N / e^1.5, the "
+        "Letter's density]."),
+    t_transient: float = typer.Option(2000.0, "--t-transient", help="Discarded time."),
+    t_measure: float = T_MEASURE,
+    slice_time: float = typer.Option(1.0, "--slice-time", help="Interval of reservoir "
+                                     "updates."),
+    seed: int = SEED,
+    as_json: bool = AS_JSON,
+    out: Optional[Path] = OUT,
+):
+    """The autonomous circular heat engine: two channels, finite reservoirs, loads."""
+    from .heat_engine import heat_engine
+
+    ds = heat_engine(T_hot=T_hot, T_cold=T_cold, length_a=length_a, barrier_a=barrier_a,
+                     length_b=length_b, barrier_b=barrier_b, load_a=load_a, load_b=load_b,
+                     reservoir_particles=reservoir_particles,
+                     reservoir_volume=reservoir_volume, t_transient=t_transient,
+                     t_measure=t_measure, slice_time=slice_time, seed=seed)
+    if out is not None:
+        write_netcdf(ds, out)
+    result = {name: float(ds[name]) for name in ds.data_vars if not name.endswith("series")}
+    result.update({k: ds.attrs[k] for k in ("T_hot", "T_cold", "load_a", "load_b",
+                                             "t_measure", "seed", "events")})
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for name in ("J_A", "J_B", "J_circ", "power", "heat_hot", "heat_cold", "efficiency",
+                 "mu_hot", "mu_cold"):
+        typer.echo(f"  {name:10s} = {result[name]:+.5g} +- {result[name + '_err']:.2g}")
+    typer.echo(f"  Carnot efficiency {result['efficiency_carnot']:.4g}")
+
+
+@app.command("critical-barrier")
+def critical_barrier_command(
+    lengths: str = typer.Option("20,40,80,160", "--lengths", help="Comma-separated L."),
+    force: float = typer.Option(0.1, "--force", help="F_u (F_rho = 0)."),
+    barriers: Optional[str] = typer.Option(
+        None, "--barriers", help="Comma-separated barrier grid [default: 12 values from "
+        "0.02 to 1.5, log-spaced]."),
+    t_measure: float = T_MEASURE,
+    out: Path = typer.Option(Path("critical-barrier"), "--out",
+                             help="Sweep directory (reused when repeated)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Address of a running Dask scheduler."),
+    seed: int = SEED,
+    as_json: bool = AS_JSON,
+):
+    """The barrier h*(L) where J_rho changes sign, and the exponent of h* ~ L^beta."""
+    from .critical import critical_barrier
+
+    def numbers(text, name):
+        try:
+            return [float(x) for x in text.split(",")]
+        except ValueError:
+            raise ParameterError(name, f"expected comma-separated numbers, got {text!r}")
+
+    result = critical_barrier(lengths=numbers(lengths, "lengths"), force=force,
+                              barriers=None if barriers is None
+                              else numbers(barriers, "barriers"),
+                              t_measure=t_measure, out=out, workers=workers,
+                              scheduler=scheduler, seed=seed)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for L, h, e in zip(result["lengths"], result["h_star"], result["h_star_err"]):
+        typer.echo(f"  L = {L:6g}: h* = {h:.4g} +- {e:.2g}")
+    typer.echo(f"  h* ~ L^beta, beta = {result['exponent']:.3g} +- "
+               f"{result['exponent_err']:.2g} (slides: about -1/2)")
+
+
 @app.command("ring")
 def ring_command(
     particles: int = typer.Option(4096, "--particles", help="N >= 2."),

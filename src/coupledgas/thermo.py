@@ -134,3 +134,54 @@ def free_rod_conductance(T, m_rod, n_rods):
     T_L - T_R = T^2 F_u to first order: L_uu,rods = n_rods T^(5/2) / (2 sqrt(pi m / 2)).
     """
     return n_rods * T**2.5 / (2.0 * np.sqrt(np.pi * m_rod / 2.0))
+
+
+def engine_figure_of_merit(sigma_A, kappa_A, S_A, L_A, sigma_B, kappa_B, S_B, L_B, T):
+    """YT of the circular engine of two channels (slides, "Linear response analysis").
+
+    YT = (sA/LA)(sB/LB)(S_A - S_B)^2 T / [((sA/LA) + (sB/LB)) ((kA/LA) + (kB/LB))]:
+    the channels are in series for particles and in parallel for heat.
+    """
+    gA, gB = sigma_A / L_A, sigma_B / L_B
+    return gA * gB * (S_A - S_B) ** 2 * T / ((gA + gB) * (kappa_A / L_A + kappa_B / L_B))
+
+
+def engine_efficiencies(YT, T_hot, T_cold):
+    """Carnot, maximum, and maximum-power efficiencies for a figure of merit YT.
+
+    eta_max = eta_C (sqrt(YT + 1) - 1) / (sqrt(YT + 1) + 1) and
+    eta(P_max) = (eta_C / 2) YT / (YT + 2) (slides).
+
+    Returns
+    -------
+    dict
+        ``eta_carnot``, ``eta_max``, ``eta_at_max_power``.
+    """
+    eta_c = 1.0 - T_cold / T_hot
+    root = np.sqrt(YT + 1.0)
+    return {"eta_carnot": eta_c, "eta_max": eta_c * (root - 1.0) / (root + 1.0),
+            "eta_at_max_power": 0.5 * eta_c * YT / (YT + 2.0)}
+
+
+def engine_max_power(sigma_A, L_A, sigma_B, L_B, S_A, S_B, delta_T):
+    """P_max = (1/4) sA sB / (sA LB + sB LA) (S_A - S_B)^2 dT^2 (slides)."""
+    return 0.25 * sigma_A * sigma_B / (sigma_A * L_B + sigma_B * L_A) \
+        * (S_A - S_B) ** 2 * delta_T**2
+
+
+def power_efficiency_curve(YT, eta_carnot, n=201):
+    """The power-efficiency trade-off: eta / eta_C against P / P_max, both branches.
+
+    eta / eta_C = (P/P_max) / (2 [1 + 2/YT -+ sqrt(1 - P/P_max)]) (slides, "Power-
+    efficiency trade-off"): the upper branch (minus sign) is the efficient side.
+
+    Returns
+    -------
+    power, eta_upper, eta_lower : ndarray
+        P / P_max from 0 to 1 and the efficiencies (not divided by eta_C) of both branches.
+    """
+    p = np.linspace(0.0, 1.0, n)
+    root = np.sqrt(1.0 - p)
+    upper = eta_carnot * p / (2.0 * (1.0 + 2.0 / YT - root))
+    lower = eta_carnot * p / (2.0 * (1.0 + 2.0 / YT + root))
+    return p, upper, lower

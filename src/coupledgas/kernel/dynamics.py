@@ -27,9 +27,10 @@ from .layout import (BULLET, C_ENCOUNTERS, C_EVENTS, C_INJECTIONS, C_PASSES, C_W
                      EV_LEFT_INJECTION, EV_LEFT_WALL, EV_RIGHT_WALL, EXCHANGE, I_COUNT,
                      I_HEAD, I_NEXT_ID, I_STATUS, LEFT, LOG_ABSORPTION, LOG_COLLISION,
                      LOG_INJECTION, LOG_PASS, LOG_WALL, P_BARRIER, P_DISSIPATION, P_LENGTH,
-                     P_MASS, P_PERIODIC, P_RATE, P_TEMPERATURE, Q_COUNT_IN, Q_COUNT_OUT,
+                     P_MASS, P_PERIODIC, P_RATE, P_STEP, P_TEMPERATURE, Q_COUNT_IN, Q_COUNT_OUT,
                      Q_ENERGY_IN, Q_ENERGY_OUT, S_CLOCK, S_DISSIPATED, S_HEAT_CURRENT,
-                     S_HEAT_INTEGRAL, S_HEAT_TIME, STATUS_FULL, STATUS_OK, THERMAL)
+                     S_HEAT_INTEGRAL, S_HEAT_TIME, SPECULAR, STATUS_FULL, STATUS_OK,
+                     THERMAL)
 from .profiles import add_flight, add_wall_crossing
 from .queue import event_time_of, rebuild, replay, set_event_time
 
@@ -38,6 +39,21 @@ from .queue import event_time_of, rebuild, replay, set_event_time
 def flux_speed(rng, mass, temperature):
     """Speed drawn from P(v) = m beta v exp(-m beta v^2 / 2), v > 0 (the Letter, Eq. 3)."""
     return np.sqrt(-2.0 * np.log(1.0 - rng.random()) * temperature / mass)
+
+
+@njit(cache=True, inline="always")
+def entry_speed(rng, mass, temperature, step):
+    """Speed of a bullet entering from a reservoir ``step`` above the channel end.
+
+    Coming down a step U > 0 it gains U. Below the channel (U < 0) only reservoir
+    bullets with kinetic energy above |U| climb in; the flux-weighted kinetic energy is
+    exponential, so they arrive with the same distribution at the rate gamma e^(-|U|/T)
+    (the caller's rate).
+    """
+    speed = flux_speed(rng, mass, temperature)
+    if step > 0.0:
+        speed = np.sqrt(speed * speed + 2.0 * step / mass)
+    return speed
 
 
 @njit(cache=True, inline="always")
@@ -261,6 +277,8 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
             energy_old = 0.5 * m * v[a] * v[a]
             counters[C_WALL_HITS] += 1
             rule = rules[end * 2 + sa]
+            if rule == EXCHANGE and energy_old <= params[P_STEP + end]:
+                rule = SPECULAR  # too slow to climb the load step: turned back
             if rule == EXCHANGE:
                 flows[flow + Q_COUNT_OUT] += 1.0
                 flows[flow + Q_ENERGY_OUT] += energy_old
@@ -297,7 +315,7 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
                 scalars[S_CLOCK] = now
                 break
             m = params[P_MASS + BULLET]
-            speed = flux_speed(rng, m, params[P_TEMPERATURE + end])
+            speed = entry_speed(rng, m, params[P_TEMPERATURE + end], params[P_STEP + end])
             head = ints[I_HEAD]
             if end == LEFT:
                 head = (head - 1) & mask

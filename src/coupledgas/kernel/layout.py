@@ -37,7 +37,8 @@ P_TEMPERATURE = 4  # P_TEMPERATURE + end
 P_RATE = 6  # P_RATE + end: bullet injection rate gamma of each reservoir
 P_DISSIPATION = 8
 P_PERIODIC = 9  # 1.0: a periodic ring (no walls, no reservoirs), 0.0: an open channel
-N_PARAMS = 10
+P_STEP = 10  # P_STEP + end: potential energy U of that reservoir above the channel end
+N_PARAMS = 12
 
 # ``flows``: cumulative boundary flows, index end * 8 + species * 4 + quantity
 Q_COUNT_IN = 0

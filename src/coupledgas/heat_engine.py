@@ -1,0 +1,229 @@
+"""The autonomous circular heat engine (slides; Benenti, Casati, Marchesoni, Wang, PRE
+106, 044104): two channels A and B between a hot and a cold reservoir.
+
+Both channels run from the hot reservoir (left end) to the cold one (right end), so
+they are in series for particles and in parallel for heat. The reservoirs are finite
+ideal gases: each holds N_hot or N_cold bullets in a volume V at a fixed temperature, so
+its density N / V, hence its chemical potential mu = T ln(N / (V sqrt(T))) and its
+injection rate gamma = (N / V) sqrt(T / (2 pi m)), follow its content. The total bullet
+number is conserved. A temperature difference alone drives bullets around the circuit
+when one channel carries an inverse current.
+
+Loads: between each channel's cold end and the cold reservoir a potential step U (the
+reservoir lies U higher; U may be negative). A bullet climbs the step only with kinetic
+energy above the rise (else it is turned back) and gains the drop coming down. The power
+is P = J_A U_A + J_B U_B, J the particle current hot to cold; the heat taken from the
+hot reservoir is the energy that enters the channels at their hot ends; the efficiency
+is P / Q_hot, to be compared with Carnot, 1 - T_cold / T_hot.
+
+The two channels are advanced in slices of length ``slice_time``; between slices the
+reservoir contents, chemical potentials and injection rates are updated and pending
+injections redrawn (a Poisson process is memoryless, so redrawing at a rate change is
+exact). Within a slice the rates are those of the contents at its start: a relative
+error of (bullets moved in a slice) / N, about 1e-4 for the defaults.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from . import __version__
+from .kernel import advance_to, new_channel
+from .kernel.layout import (BULLET, EV_LEFT_INJECTION, EV_RIGHT_INJECTION, LEFT, P_MASS,
+                            P_RATE, P_STEP, RIGHT)
+from .kernel.queue import set_event_time
+from .observables import block_estimate, ratio_estimate
+from .params import ParameterError, RunParams, _finite, _positive
+from .simulate import check_bookkeeping, net_inflow
+
+N_BLOCKS = 1024
+CHANNELS = ("A", "B")
+
+
+def reservoir_mu(N, V, T):
+    """Chemical potential of an ideal gas of N particles in V at T (rho0 = T0 = 1)."""
+    return T * np.log(N / (V * np.sqrt(T)))
+
+
+class _Channel:
+    """One channel of the circuit: its parameters, state and generator."""
+
+    def __init__(self, params: RunParams, load: float, seed_sequence):
+        self.params, self.load = params, load
+        self.rng = np.random.default_rng(seed_sequence)
+        self.state = new_channel(params, self.rng)
+        self.state.params[P_STEP + RIGHT] = load
+
+    def set_rates(self, gamma_hot, gamma_cold, T_cold):
+        """New injection rates; the pending injections are redrawn (memoryless)."""
+        state = self.state
+        cold = gamma_cold * np.exp(-max(-self.load, 0.0) / T_cold)
+        for end, rate, leaf in ((LEFT, gamma_hot, EV_LEFT_INJECTION),
+                                (RIGHT, cold, EV_RIGHT_INJECTION)):
+            state.params[P_RATE + end] = rate
+            wait = -np.log(1.0 - self.rng.random()) / rate if rate > 0 else np.inf
+            set_event_time(state.queue_time, state.queue_leaf, state.queue_offsets,
+                           state.capacity + leaf, state.clock + wait)
+
+    def advance(self, t):
+        self.state, _ = advance_to(self.state, self.rng, t)
+
+    def bullets(self):
+        return self.state.content(BULLET)
+
+
+def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=20.0,
+                barrier_b=0.0, load_a=0.0, load_b=0.0, reservoir_particles=20000,
+                reservoir_volume=None, rods_a=None, rods_b=None, dissipation_a=0.0,
+                dissipation_b=0.0, m_bullet=1.0, m_rod=0.5, t_transient=2000.0,
+                t_measure=100000.0, slice_time=1.0, seed=1) -> xr.Dataset:
+    """Run the circular engine and measure its circulation, power and efficiency.
+
+    Parameters
+    ----------
+    T_hot, T_cold : float
+        Reservoir temperatures.
+    length_a, barrier_a, length_b, barrier_b, rods_a, rods_b, dissipation_a, dissipation_b
+        Each channel's length, barrier, rods (default round(rho L / 2) at the mean state)
+        and dissipation.
+    load_a, load_b : float
+        Potential steps U between each channel's cold end and the cold reservoir.
+    reservoir_particles : int
+        N, the bullets in each reservoir at the start.
+    reservoir_volume : float, optional
+        V; default N / e^1.5, so that both start near the Letter's density rho(1, 1.5).
+    t_transient, t_measure, slice_time : float
+        Discarded time, measured time, and the interval of reservoir updates.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``J_A``, ``J_B`` (particle currents hot to cold), ``J_circ`` = (J_B - J_A) / 2,
+        ``power``, ``heat_hot``, ``heat_cold``, ``efficiency``, ``mu_hot``, ``mu_cold``
+        (time averages), each with ``_err``; ``efficiency_carnot``; the series
+        ``mu_hot_series`` and ``mu_cold_series`` on ``time`` from the start.
+    """
+    T_hot, T_cold = _positive("T_hot", T_hot), _positive("T_cold", T_cold)
+    if not T_hot > T_cold:
+        raise ParameterError("T_hot", f"must exceed T_cold ({T_cold:g}), got {T_hot:g}")
+    N = _finite("reservoir_particles", reservoir_particles)
+    if N != int(N) or N < 1:
+        raise ParameterError("reservoir_particles", f"must be a positive integer, got "
+                             f"{reservoir_particles!r}")
+    V = N / np.exp(1.5) if reservoir_volume is None else \
+        _positive("reservoir_volume", reservoir_volume)
+    slice_time = _positive("slice_time", slice_time)
+    t_measure = _positive("t_measure", t_measure)
+    block_length = t_measure / N_BLOCKS
+    slices_per_block = max(int(np.ceil(block_length / slice_time)), 1)
+    mu_hot0, mu_cold0 = reservoir_mu(N, V, T_hot), reservoir_mu(N, V, T_cold)
+    seeds = np.random.SeedSequence(int(seed)).spawn(2)
+    channels = []
+    for name, length, barrier, rods, delta, load, ss in (
+            ("a", length_a, barrier_a, rods_a, dissipation_a, load_a, seeds[0]),
+            ("b", length_b, barrier_b, rods_b, dissipation_b, load_b, seeds[1])):
+        try:
+            params = RunParams.create(length=length, barrier=barrier, T_left=T_hot,
+                                      T_right=T_cold, mu_left=mu_hot0, mu_right=mu_cold0,
+                                      m_bullet=m_bullet, m_rod=m_rod, n_rods=rods,
+                                      dissipation=delta, t_transient=t_transient,
+                                      t_measure=t_measure, seed=int(seed))
+        except ParameterError as err:
+            raise ParameterError(f"{err.name}_{name}" if err.name in (
+                "length", "barrier", "n_rods", "dissipation") else err.name,
+                str(err).split(": ", 1)[1]) from None
+        channels.append(_Channel(params, _finite(f"load_{name}", load), ss))
+    reservoir = {"hot": int(N), "cold": int(N)}
+    total = 2 * int(N) + sum(c.bullets() for c in channels)
+
+    def rates():
+        flux = np.sqrt(1.0 / (2.0 * np.pi * m_bullet))
+        return (reservoir["hot"] / V * np.sqrt(T_hot) * flux,
+                reservoir["cold"] / V * np.sqrt(T_cold) * flux)
+
+    def step(t):
+        before = [c.state.flows.copy() for c in channels]
+        gamma_hot, gamma_cold = rates()
+        for c in channels:
+            c.set_rates(gamma_hot, gamma_cold, T_cold)
+            c.advance(t)
+        for c, f0 in zip(channels, before):
+            d = c.state.flows - f0
+            reservoir["hot"] -= int(net_inflow(d, LEFT, BULLET, "count"))
+            reservoir["cold"] -= int(net_inflow(d, RIGHT, BULLET, "count"))
+
+    time_axis, mu_series, t = [0.0], [(mu_hot0, mu_cold0)], 0.0
+    n_transient_blocks = int(np.ceil(t_transient / block_length))
+    snapshots = []
+    for b in range(n_transient_blocks + N_BLOCKS):
+        if b == n_transient_blocks:
+            snapshots.append(_engine_snapshot(channels, reservoir))
+        for _ in range(slices_per_block):
+            t += block_length / slices_per_block
+            step(t)
+        time_axis.append(t)
+        mu_series.append((reservoir_mu(reservoir["hot"], V, T_hot),
+                          reservoir_mu(reservoir["cold"], V, T_cold)))
+        if b >= n_transient_blocks:
+            snapshots.append(_engine_snapshot(channels, reservoir))
+        if reservoir["hot"] + reservoir["cold"] + sum(c.bullets() for c in channels) != total:
+            raise RuntimeError("bullets were not conserved around the circuit")
+    return _engine_dataset(channels, snapshots, block_length, T_hot, T_cold, V, time_axis,
+                           mu_series, dict(
+                               T_hot=T_hot, T_cold=T_cold, length_a=length_a,
+                               barrier_a=barrier_a, length_b=length_b, barrier_b=barrier_b,
+                               load_a=load_a, load_b=load_b, reservoir_particles=int(N),
+                               reservoir_volume=V, t_transient=t_transient,
+                               t_measure=t_measure, slice_time=block_length
+                               / slices_per_block, seed=int(seed)))
+
+
+def _engine_snapshot(channels, reservoir):
+    return {"flows": [c.state.flows.copy() for c in channels],
+            "bullets": [c.bullets() for c in channels],
+            "energy": [c.state.kinetic_energy() for c in channels],
+            "reservoir": (reservoir["hot"], reservoir["cold"])}
+
+
+def _engine_dataset(channels, snapshots, block_length, T_hot, T_cold, V, time_axis,
+                    mu_series, attrs):
+    for k, c in enumerate(channels):
+        first, last = snapshots[0], snapshots[-1]
+        check_bookkeeping(first["flows"][k], last["flows"][k], first["bullets"][k],
+                          last["bullets"][k], first["energy"][k], last["energy"][k], 0.0)
+    flows = np.array([[s["flows"][k] for k in range(2)] for s in snapshots])  # (t, ch, 16)
+    d = np.diff(flows, axis=0)
+    # particle current hot -> cold in each channel: mean of the two ends
+    J = np.stack([0.5 * (net_inflow(d[:, k], LEFT, BULLET, "count")
+                         - net_inflow(d[:, k], RIGHT, BULLET, "count")) for k in range(2)],
+                 axis=-1) / block_length
+    heat_in_hot = sum(net_inflow(d[:, k], LEFT, s, "energy") for k in range(2)
+                      for s in range(2))
+    loads = np.array([c.load for c in channels])
+    # energy reaching the cold reservoir: kinetic energy out of the cold ends minus the
+    # work done climbing the steps
+    heat_out_cold = sum(-net_inflow(d[:, k], RIGHT, s, "energy") for k in range(2)
+                        for s in range(2)) \
+        + sum(loads[k] * net_inflow(d[:, k], RIGHT, BULLET, "count") for k in range(2))
+    power = J @ loads
+    series = {"J_A": J[:, 0], "J_B": J[:, 1], "J_circ": 0.5 * (J[:, 1] - J[:, 0]),
+              "power": power, "heat_hot": heat_in_hot / block_length,
+              "heat_cold": heat_out_cold / block_length}
+    reservoirs = np.array([s["reservoir"] for s in snapshots[1:]], dtype=float)
+    series["mu_hot"] = reservoir_mu(reservoirs[:, 0], V, T_hot)
+    series["mu_cold"] = reservoir_mu(reservoirs[:, 1], V, T_cold)
+    data = {}
+    for name, values in series.items():
+        est = block_estimate(values)
+        data[name], data[name + "_err"] = ((), est.mean), ((), est.error)
+    efficiency, efficiency_err = ratio_estimate(power, heat_in_hot / block_length)
+    data["efficiency"], data["efficiency_err"] = ((), efficiency), ((), efficiency_err)
+    data["efficiency_carnot"] = ((), 1.0 - T_cold / T_hot)
+    mu = np.array(mu_series)
+    data["mu_hot_series"] = (("time",), mu[:, 0])
+    data["mu_cold_series"] = (("time",), mu[:, 1])
+    attrs.update(coupledgas_version=__version__, block_length=block_length,
+                 events=int(sum(c.state.counters[0] for c in channels)),
+                 m_bullet=float(channels[0].state.params[P_MASS + BULLET]))
+    return xr.Dataset(data, coords={"time": np.array(time_axis)}, attrs=attrs)
