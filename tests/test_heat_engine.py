@@ -68,3 +68,18 @@ def test_heat_engine_command_prints_the_documented_keys(capsys):
 def test_heat_engine_bad_input_is_one_line(args, name, error_line):
     assert main(["heat-engine", "--t-measure", "100", *args]) == 2
     assert name in error_line()
+
+
+def test_linear_response_of_an_icc_channel_and_a_free_channel():
+    from coupledgas.heat_engine import linear_response
+    from coupledgas.onsager import onsager
+
+    kw = dict(length=10.0, t_measure=20000.0, force=0.1, workers=2)
+    a = onsager(barrier=1.0, seed=1, **kw)  # negative Seebeck coefficient
+    b = onsager(barrier=0.0, seed=2, **kw)
+    lr = linear_response(a, b, T_hot=1.1, T_cold=0.9)
+    assert a.S < b.S  # the two channels respond oppositely enough to make an engine
+    assert lr.YT > 2 * lr.YT_err
+    assert 0 < lr.eta_at_max_power < lr.eta_max < lr.eta_carnot
+    assert lr.eta_upper.max() == pytest.approx(lr.eta_max.item(), rel=1e-3)
+    assert lr.P_max > 0

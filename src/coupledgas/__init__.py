@@ -13,10 +13,14 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
+from .critical import critical_barrier  # noqa: E402
+from .heat_engine import heat_engine, linear_response  # noqa: E402
 from .onsager import onsager  # noqa: E402
+from .ring import ring  # noqa: E402
 from .params import ParameterError, RunParams  # noqa: E402
 from .simulate import BookkeepingError, simulate  # noqa: E402
 from .sweep import sweep  # noqa: E402
 
-__all__ = ["simulate", "onsager", "sweep", "RunParams", "ParameterError",
-           "BookkeepingError", "__version__"]
+__all__ = ["simulate", "onsager", "sweep", "ring", "heat_engine", "linear_response",
+           "critical_barrier", "RunParams", "ParameterError", "BookkeepingError",
+           "__version__"]

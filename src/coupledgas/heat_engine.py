@@ -227,3 +227,56 @@ def _engine_dataset(channels, snapshots, block_length, T_hot, T_cold, V, time_ax
                  events=int(sum(c.state.counters[0] for c in channels)),
                  m_bullet=float(channels[0].state.params[P_MASS + BULLET]))
     return xr.Dataset(data, coords={"time": np.array(time_axis)}, attrs=attrs)
+
+
+def linear_response(onsager_a: xr.Dataset, onsager_b: xr.Dataset, T_hot, T_cold,
+                    samples=20000, seed=0) -> xr.Dataset:
+    """Linear-response predictions of the engine from its channels' Onsager results.
+
+    Parameters
+    ----------
+    onsager_a, onsager_b : xarray.Dataset
+        ``coupledgas.onsager`` results of channels A and B (sigma, kappa, S with errors;
+        ``length`` in attrs), computed around the mean temperature.
+    T_hot, T_cold : float
+
+    Returns
+    -------
+    xarray.Dataset
+        ``YT``, ``eta_max``, ``eta_at_max_power``, ``P_max`` with ``_err`` (Monte Carlo
+        over the channels' independent errors), ``eta_carnot``, and the power-efficiency
+        curve ``eta_upper``, ``eta_lower`` against ``power_fraction`` = P / P_max.
+    """
+    from . import thermo
+
+    T, delta_T = 0.5 * (T_hot + T_cold), T_hot - T_cold
+    rng = np.random.default_rng(seed)
+
+    def draws(ds, name):
+        return ds[name].item() + ds[name + "_err"].item() * rng.standard_normal(samples)
+
+    def predictions(a, b, L_a, L_b):
+        YT = thermo.engine_figure_of_merit(a["sigma"], a["kappa"], a["S"], L_a, b["sigma"],
+                                           b["kappa"], b["S"], L_b, T)
+        eff = thermo.engine_efficiencies(YT, T_hot, T_cold)
+        P = thermo.engine_max_power(a["sigma"], L_a, b["sigma"], L_b, a["S"], b["S"],
+                                    delta_T)
+        return {"YT": YT, "eta_max": eff["eta_max"],
+                "eta_at_max_power": eff["eta_at_max_power"], "P_max": P}
+
+    names = ("sigma", "kappa", "S")
+    L_a, L_b = onsager_a.attrs["length"], onsager_b.attrs["length"]
+    central = predictions({n: onsager_a[n].item() for n in names},
+                          {n: onsager_b[n].item() for n in names}, L_a, L_b)
+    sampled = predictions({n: draws(onsager_a, n) for n in names},
+                          {n: draws(onsager_b, n) for n in names}, L_a, L_b)
+    data = {}
+    for name, value in central.items():
+        low, high = np.percentile(sampled[name], [15.865, 84.135])
+        data[name], data[name + "_err"] = ((), value), ((), 0.5 * (high - low))
+    eta_c = 1.0 - T_cold / T_hot
+    p, upper, lower = thermo.power_efficiency_curve(central["YT"], eta_c)
+    data.update(eta_carnot=((), eta_c), eta_upper=(("power_fraction",), upper),
+                eta_lower=(("power_fraction",), lower))
+    return xr.Dataset(data, coords={"power_fraction": p},
+                      attrs=dict(T_hot=T_hot, T_cold=T_cold, length_a=L_a, length_b=L_b))
