@@ -3,6 +3,8 @@
 import json
 from dataclasses import replace
 
+import numpy as np
+
 from coupledgas import figures
 from coupledgas.cli import main
 
@@ -35,3 +37,25 @@ def test_figure_list_and_unknown_name(capsys):
     assert "phase-transition" in capsys.readouterr().out
     assert main(["figure", "fig99"]) == 2
     assert "unknown figure" in capsys.readouterr().err
+
+
+def test_engine_recipe_puts_simulated_points_beside_the_linear_response_curve(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(figures, "_engine_setup", lambda preset: dict(
+        length=5.0, t_measure=3000.0, t_transient=300.0, particles=500))
+    assert main(["figure", "engine", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "engine.json").read_text())
+    assert len(summary["points"]) == 5 and summary["points"][0]["P_over_Pmax"] == 0.0
+    assert 0 < summary["eta_max"] < summary["eta_carnot"]
+    for part in ("loads", "prediction", "onsager_a", "onsager_b"):
+        assert (tmp_path / f"engine.{part}.nc").exists()
+    assert (tmp_path / "engine.png").stat().st_size > 5000
+
+
+def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch):
+    monkeypatch.setattr(figures, "_yt_setup", lambda preset: dict(lengths=[5.0, 20.0],
+                                                                  t_measure=3000.0))
+    assert main(["figure", "yt-vs-length", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "yt-vs-length.json").read_text())
+    assert summary["barrier_a"] == [figures.adapted_barrier(5.0), 1.0]
+    assert all(np.isfinite(summary["YT"]))

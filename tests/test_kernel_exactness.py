@@ -5,15 +5,25 @@ import copy
 
 import numpy as np
 import pytest
+from reference_stepper import ReferenceChannel
 
 from coupledgas import simulate
 from coupledgas.kernel import advance_to, new_channel
-from coupledgas.kernel.layout import (BULLET, EV_LEFT_INJECTION, EV_RIGHT_INJECTION, LEFT,
-                                      LOG_WIDTH, P_MASS, P_RATE, P_TEMPERATURE, RIGHT, ROD)
+from coupledgas.kernel.layout import (
+    BULLET,
+    EV_LEFT_INJECTION,
+    EV_RIGHT_INJECTION,
+    LEFT,
+    LOG_WIDTH,
+    P_MASS,
+    P_RATE,
+    P_TEMPERATURE,
+    RIGHT,
+    ROD,
+)
 from coupledgas.kernel.queue import event_time_of
 from coupledgas.kernel.state import grown
 from coupledgas.params import RunParams
-from reference_stepper import ReferenceChannel
 
 CASES = {
     "barrier 0.8, thermal rods": dict(barrier=0.8, F_rho=0.1, F_u=0.4),

@@ -5,12 +5,12 @@ import json
 
 import numpy as np
 import pytest
+from reference_stepper import ReferenceChannel
 
 from coupledgas.cli import main
 from coupledgas.kernel import advance_to
 from coupledgas.kernel.layout import LOG_WIDTH, S_HEAT_CURRENT
 from coupledgas.ring import new_ring, ring
-from reference_stepper import ReferenceChannel
 
 
 def _energy_momentum(state, masses):

@@ -94,7 +94,7 @@ def test_a_sweep_runs_on_an_existing_scheduler(tmp_path):
     from dask.distributed import LocalCluster
 
     with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+                      dashboard_address="127.0.0.1:0") as cluster:
         ds = sweep({"base": {"length": 4, "t_measure": 500, "bins": 0},
                     "axes": {"barrier": [0.5, float("inf")]}}, tmp_path,
                    scheduler=cluster.scheduler_address)

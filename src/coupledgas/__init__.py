@@ -16,8 +16,8 @@ except PackageNotFoundError:  # running from a source tree
 from .critical import critical_barrier  # noqa: E402
 from .heat_engine import heat_engine, linear_response  # noqa: E402
 from .onsager import onsager  # noqa: E402
-from .ring import ring  # noqa: E402
 from .params import ParameterError, RunParams  # noqa: E402
+from .ring import ring  # noqa: E402
 from .simulate import BookkeepingError, simulate  # noqa: E402
 from .sweep import sweep  # noqa: E402
 

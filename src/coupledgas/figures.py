@@ -2,8 +2,9 @@
 and the matplotlib drawing, with a ``quick`` preset for a laptop and a ``paper`` preset
 for a cluster.
 
-A recipe is a ``Recipe``: ``specs(preset)`` gives the sweep specs, ``draw(results, out)``
-the figure, ``summary(results)`` what the figure finds.
+A recipe is a ``Recipe``: ``specs(preset)`` gives the sweep specs, ``extra(preset,
+workers)`` any data computed outside sweeps (e.g. Onsager matrices), ``draw(results,
+out)`` the figure, ``summary(results)`` what the figure finds.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import xarray as xr
 
 from .files import atomic_path, write_netcdf, write_text
 from .params import ParameterError
@@ -31,6 +33,7 @@ class Recipe:
     specs: Callable[[str], dict]
     draw: Callable[[dict, Path], None]
     summary: Callable[[dict], dict]
+    extra: Callable[[str, object], dict] = lambda preset, workers: {}
 
 
 # --- heat conduction and the nonequilibrium phase transition (slides; PRL 118, 040601) ---
@@ -147,6 +150,157 @@ def _phase_transition_draw(results, out):
     _save(fig, out)
 
 
+# --- the autonomous circular heat engine (slides; PRE 106, 044104) ---
+
+ENGINE_T = (1.05, 0.95)
+
+
+def _engine_setup(preset):
+    quick = preset == "quick"
+    return dict(length=10.0 if quick else 20.0, t_measure=1e5 if quick else 1e6,
+                t_transient=5000.0 if quick else 20000.0,
+                particles=5000 if quick else 50000)
+
+
+def _engine_specs(preset):
+    setup = _engine_setup(preset)
+    loads = np.linspace(0.0, 0.16, 5 if preset == "quick" else 9).round(4).tolist()
+    return {"loads": {"kind": "engine", "base": {
+        "T_hot": ENGINE_T[0], "T_cold": ENGINE_T[1], "length_a": setup["length"],
+        "barrier_a": 1.0, "length_b": setup["length"], "barrier_b": 0.0, "load_a": 0.0,
+        "reservoir_particles": setup["particles"], "t_transient": setup["t_transient"],
+        "t_measure": setup["t_measure"], "seed": 1},
+        "axes": {"load_b": loads}}}
+
+
+def _engine_extra(preset, workers):
+    from .heat_engine import linear_response
+    from .onsager import onsager
+
+    setup = _engine_setup(preset)
+    kw = dict(length=setup["length"], T=float(np.mean(ENGINE_T)), mu=1.5, force=0.1,
+              t_measure=setup["t_measure"], workers=workers or 1)
+    a, b = onsager(barrier=1.0, seed=11, **kw), onsager(barrier=0.0, seed=12, **kw)
+    return {"onsager_a": a, "onsager_b": b,
+            "prediction": linear_response(a, b, *ENGINE_T)}
+
+
+def _engine_comparison(results):
+    ds, lr = results["loads"], results["prediction"]
+    p_max, eta_c = lr.P_max.item(), lr.eta_carnot.item()
+    fraction = ds.power.values / p_max
+    best = int(np.argmax(ds.power.values))
+    points = []
+    for i, (f, eta, err) in enumerate(zip(fraction, ds.efficiency.values,
+                                          ds.efficiency_err.values)):
+        branch = lr.eta_lower if i <= best else lr.eta_upper
+        predicted = float(np.interp(min(max(f, 0.0), 1.0), lr.power_fraction, branch))
+        points.append({"load_b": float(ds.load_b[i]), "P_over_Pmax": float(f),
+                       "eta_over_eta_C": float(eta / eta_c),
+                       "predicted_eta_over_eta_C": predicted / eta_c,
+                       "z": float((eta - predicted) / err) if err > 0 else None})
+    return points
+
+
+def _engine_summary(results):
+    lr, ds = results["prediction"], results["loads"]
+    points = _engine_comparison(results)
+    return {"YT": lr.YT.item(), "YT_err": lr.YT_err.item(), "P_max": lr.P_max.item(),
+            "P_max_err": lr.P_max_err.item(), "eta_max": lr.eta_max.item(),
+            "eta_carnot": lr.eta_carnot.item(),
+            "simulated_max_power": float(ds.power.max()),
+            "simulated_max_efficiency": float(ds.efficiency.max()),
+            "points": points,
+            "agree_within_3_sigma": int(sum(p["z"] is not None and abs(p["z"]) < 3
+                                            for p in points)),
+            "note": "P_max has its own error (P_max_err) that the z of each point omits"}
+
+
+def _engine_draw(results, out):
+    import matplotlib.pyplot as plt
+
+    ds, lr = results["loads"], results["prediction"]
+    eta_c, p_max = lr.eta_carnot.item(), lr.P_max.item()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax = axes[0]
+    ax.errorbar(ds.load_b, ds.power, ds.power_err, marker="o", capsize=2, label="simulated")
+    ax.axhline(p_max, ls="--", color="k", lw=0.8, label=f"predicted P_max = {p_max:.3g}")
+    ax.set_xlabel(r"load $U_B$")
+    ax.set_ylabel("power P")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    ax.plot(lr.power_fraction, lr.eta_upper / eta_c, color="k", lw=1,
+            label=f"linear response, YT = {lr.YT.item():.3g}")
+    ax.plot(lr.power_fraction, lr.eta_lower / eta_c, color="k", lw=1)
+    ax.errorbar(ds.power / p_max, ds.efficiency / eta_c, xerr=ds.power_err / p_max,
+                yerr=ds.efficiency_err / eta_c, marker="o", ls="none", capsize=2,
+                label="simulated (loads)")
+    ax.set_xlabel(r"$P / P_{max}$")
+    ax.set_ylabel(r"$\eta / \eta_C$")
+    ax.legend(fontsize=8)
+    fig.suptitle(f"Circular heat engine: A (h = 1) and B (h = 0), L = "
+                 f"{ds.attrs['base_length_a']:g}, T = {ENGINE_T[0]:g} / {ENGINE_T[1]:g}")
+    fig.tight_layout()
+    _save(fig, out)
+
+
+# --- YT against L with an adapted barrier: the slides' route toward Carnot ---
+
+def _yt_setup(preset):
+    quick = preset == "quick"
+    return dict(lengths=[10.0, 20.0, 40.0] if quick else [20.0, 40.0, 80.0, 160.0, 320.0],
+                t_measure=1e5 if quick else 1e6)
+
+
+def adapted_barrier(length, h_20=1.0):
+    """The inverse-current channel's barrier scaled like h* ~ L^-1/2: h_20 (L / 20)^-1/2."""
+    return h_20 * (length / 20.0) ** -0.5
+
+
+def _yt_extra(preset, workers):
+    from .heat_engine import linear_response
+    from .onsager import onsager
+
+    setup = _yt_setup(preset)
+    rows = []
+    for k, L in enumerate(setup["lengths"]):
+        kw = dict(length=L, force=0.1, t_measure=setup["t_measure"], workers=workers or 1)
+        a = onsager(barrier=adapted_barrier(L), seed=100 + 2 * k, **kw)
+        b = onsager(barrier=0.0, seed=101 + 2 * k, **kw)
+        rows.append(linear_response(a, b, 1.05, 0.95))
+    combined = xr.concat([r[["YT", "YT_err", "eta_max", "eta_max_err"]] for r in rows],
+                         dim="length")
+    combined = combined.assign_coords(length=setup["lengths"])
+    combined["barrier_a"] = ("length", [adapted_barrier(L) for L in setup["lengths"]])
+    return {"scan": combined}
+
+
+def _yt_summary(results):
+    ds = results["scan"]
+    slope = np.polyfit(np.log(ds.length.values), np.log(np.abs(ds.YT.values)), 1)[0]
+    return {"lengths": ds.length.values.tolist(), "barrier_a": ds.barrier_a.values.tolist(),
+            "YT": ds.YT.values.tolist(), "YT_err": ds.YT_err.values.tolist(),
+            "YT_growth_exponent": float(slope)}
+
+
+def _yt_draw(results, out):
+    import matplotlib.pyplot as plt
+
+    ds = results["scan"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    axes[0].errorbar(ds.length, ds.YT, ds.YT_err, marker="o", capsize=2)
+    axes[0].set_xscale("log")
+    axes[0].set_xlabel("L (both channels)")
+    axes[0].set_ylabel("YT")
+    axes[1].plot(ds.length, ds.barrier_a, marker="o")
+    axes[1].set_xscale("log")
+    axes[1].set_xlabel("L")
+    axes[1].set_ylabel(r"barrier of channel A, $h \propto L^{-1/2}$")
+    fig.suptitle("Figure of merit with the barrier adapted to the length (B: h = 0)")
+    fig.tight_layout()
+    _save(fig, out)
+
+
 RECIPES = {
     "phase-transition": Recipe(
         name="phase-transition",
@@ -154,6 +308,17 @@ RECIPES = {
                     "nonequilibrium phase transition (slides; Wang and Casati, PRL 118)",
         specs=_phase_transition_specs, draw=_phase_transition_draw,
         summary=_phase_transition_summary),
+    "engine": Recipe(
+        name="engine",
+        description="circular heat engine: (power, efficiency) over a load sweep on the "
+                    "linear-response trade-off curve (slides; PRE 106)",
+        specs=_engine_specs, draw=_engine_draw, summary=_engine_summary,
+        extra=_engine_extra),
+    "yt-vs-length": Recipe(
+        name="yt-vs-length",
+        description="engine figure of merit YT against L, channel A's barrier adapted as "
+                    "L^-1/2 (slides: the route toward Carnot efficiency)",
+        specs=lambda preset: {}, draw=_yt_draw, summary=_yt_summary, extra=_yt_extra),
 }
 
 
@@ -189,8 +354,9 @@ def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
     for part, spec in recipe.specs(preset).items():
         results[part] = sweep(spec, out / f"{name}-data" / part, workers=workers,
                               scheduler=scheduler, slurm=slurm)
-        write_netcdf(results[part], out / (f"{name}.nc" if part == "scan"
-                                          else f"{name}.{part}.nc"))
+    results.update(recipe.extra(preset, workers))
+    for part, ds in results.items():
+        write_netcdf(ds, out / (f"{name}.nc" if len(results) == 1 else f"{name}.{part}.nc"))
     recipe.draw(results, out / name)
     summary = {"figure": name, "preset": preset, **recipe.summary(results)}
     write_text(out / f"{name}.json", json.dumps(summary, indent=1))

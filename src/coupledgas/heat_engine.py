@@ -30,8 +30,16 @@ import xarray as xr
 
 from . import __version__
 from .kernel import advance_to, new_channel
-from .kernel.layout import (BULLET, EV_LEFT_INJECTION, EV_RIGHT_INJECTION, LEFT, P_MASS,
-                            P_RATE, P_STEP, RIGHT)
+from .kernel.layout import (
+    BULLET,
+    EV_LEFT_INJECTION,
+    EV_RIGHT_INJECTION,
+    LEFT,
+    P_MASS,
+    P_RATE,
+    P_STEP,
+    RIGHT,
+)
 from .kernel.queue import set_event_time
 from .observables import block_estimate, ratio_estimate
 from .params import ParameterError, RunParams, _finite, _positive
@@ -244,7 +252,8 @@ def linear_response(onsager_a: xr.Dataset, onsager_b: xr.Dataset, T_hot, T_cold,
     -------
     xarray.Dataset
         ``YT``, ``eta_max``, ``eta_at_max_power``, ``P_max`` with ``_err`` (Monte Carlo
-        over the channels' independent errors), ``eta_carnot``, and the power-efficiency
+        over the channels' independent errors; unphysical draws left out),
+        ``eta_carnot``, and the power-efficiency
         curve ``eta_upper``, ``eta_lower`` against ``power_fraction`` = P / P_max.
     """
     from . import thermo
@@ -268,11 +277,14 @@ def linear_response(onsager_a: xr.Dataset, onsager_b: xr.Dataset, T_hot, T_cold,
     L_a, L_b = onsager_a.attrs["length"], onsager_b.attrs["length"]
     central = predictions({n: onsager_a[n].item() for n in names},
                           {n: onsager_b[n].item() for n in names}, L_a, L_b)
-    sampled = predictions({n: draws(onsager_a, n) for n in names},
-                          {n: draws(onsager_b, n) for n in names}, L_a, L_b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # draws with unphysical values (e.g. kappa < 0 when it is poorly known) give NaN
+        # efficiencies and are left out of the error estimate
+        sampled = predictions({n: draws(onsager_a, n) for n in names},
+                              {n: draws(onsager_b, n) for n in names}, L_a, L_b)
     data = {}
     for name, value in central.items():
-        low, high = np.percentile(sampled[name], [15.865, 84.135])
+        low, high = np.nanpercentile(sampled[name], [15.865, 84.135])
         data[name], data[name + "_err"] = ((), value), ((), 0.5 * (high - low))
     eta_c = 1.0 - T_cold / T_hot
     p, upper, lower = thermo.power_efficiency_curve(central["YT"], eta_c)

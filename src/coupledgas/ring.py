@@ -25,11 +25,29 @@ import numpy as np
 import xarray as xr
 
 from . import __version__
-from .kernel.layout import (BULLET, C_EVENTS, I_COUNT, I_HEAD, I_NEXT_ID, N_COUNTERS,
-                            N_FLOWS, N_INTS, N_PARAMS, N_SCALARS, N_SPECIAL_EVENTS,
-                            P_BARRIER, P_LENGTH, P_MASS, P_PERIODIC, ROD, S_HEAT_CURRENT,
-                            S_HEAT_INTEGRAL, S_HEAT_TIME, SPECULAR)
 from .kernel.dynamics import schedule_all
+from .kernel.layout import (
+    BULLET,
+    C_EVENTS,
+    I_COUNT,
+    I_HEAD,
+    I_NEXT_ID,
+    N_COUNTERS,
+    N_FLOWS,
+    N_INTS,
+    N_PARAMS,
+    N_SCALARS,
+    N_SPECIAL_EVENTS,
+    P_BARRIER,
+    P_LENGTH,
+    P_MASS,
+    P_PERIODIC,
+    ROD,
+    S_HEAT_CURRENT,
+    S_HEAT_INTEGRAL,
+    S_HEAT_TIME,
+    SPECULAR,
+)
 from .kernel.profiles import new_profiles
 from .kernel.queue import new_queue
 from .kernel.state import ChannelState, advance_to

@@ -24,9 +24,22 @@ import xarray as xr
 
 from . import __version__
 from .kernel import advance_to, new_channel
-from .kernel.layout import (BULLET, C_ENCOUNTERS, C_EVENTS, C_PASSES, LEFT, P_MASS,
-                            Q_COUNT_IN, Q_COUNT_OUT, Q_ENERGY_IN, Q_ENERGY_OUT, RIGHT, ROD,
-                            S_DISSIPATED, SPECIES)
+from .kernel.layout import (
+    BULLET,
+    C_ENCOUNTERS,
+    C_EVENTS,
+    C_PASSES,
+    LEFT,
+    P_MASS,
+    Q_COUNT_IN,
+    Q_COUNT_OUT,
+    Q_ENERGY_IN,
+    Q_ENERGY_OUT,
+    RIGHT,
+    ROD,
+    S_DISSIPATED,
+    SPECIES,
+)
 from .observables import block_estimate, profile_estimates, ratio_estimate
 from .params import ParameterError, RunParams
 

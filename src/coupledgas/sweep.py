@@ -13,6 +13,10 @@ of run parameters, an ``[axes]`` table mapping parameters to lists of values (or
     F_u = [0.1, 0.2, 0.3]
     F_rho = [0.0, 0.1]
 
+A spec may also say ``kind = "engine"``: its points are then runs of the circular heat
+engine (``heat_engine``'s parameters: ``T_hot``, ``load_b``, ...), checked when each
+point runs; replicas are for ``kind = "run"`` only.
+
 Parameter names are those of ``simulate`` (``length``, ``barrier``, ``T``, ``mu``,
 ``F_rho``, ``F_u``, ``T_left`` ..., ``m_bullet``, ``m_rod``, ``n_rods`` or ``rods``,
 ``rod_walls``, ``bullet_walls``, ``n_bullets`` or ``bullets``, ``dissipation``,
@@ -58,11 +62,28 @@ SCALARS = ("J_rho", "J_rho_err", "J_u", "J_u_err", "entropy_production",
 OPTIONAL_SCALARS = ("kappa", "kappa_err")
 PROFILES = ("density", "density_err", "temperature", "temperature_err", "mean_mass",
             "mean_mass_err", "bullet_current", "bullet_current_err")
+ENGINE_SCALARS = tuple(f"{name}{suffix}" for name in (
+    "J_A", "J_B", "J_circ", "power", "heat_hot", "heat_cold", "efficiency", "mu_hot",
+    "mu_cold") for suffix in ("", "_err"))
+KINDS = ("run", "engine")
 RETRIES = 3
 
 
-def _name(key: str) -> str:
-    name = ALIASES.get(key.replace("-", "_"), key.replace("-", "_"))
+def _engine_parameters():
+    import inspect
+
+    from .heat_engine import heat_engine
+
+    return tuple(inspect.signature(heat_engine).parameters)
+
+
+def _name(key: str, kind: str = "run") -> str:
+    name = key.replace("-", "_")
+    if kind == "engine":
+        if name not in _engine_parameters():
+            raise ParameterError(key, "is not a heat-engine parameter")
+        return name
+    name = ALIASES.get(name, name)
     if name not in RUN_PARAMETERS + RUN_OPTIONS:
         raise ParameterError(key, "is not a run parameter")
     return name
@@ -75,6 +96,7 @@ class SweepSpec:
     base: dict
     axes: dict
     replicas: int = 1
+    kind: str = "run"
 
     @classmethod
     def from_dict(cls, spec: dict) -> "SweepSpec":
@@ -88,14 +110,17 @@ class SweepSpec:
 
     @classmethod
     def _validated(cls, spec: dict) -> "SweepSpec":
-        unknown = set(spec) - {"base", "axes", "replicas"}
+        unknown = set(spec) - {"base", "axes", "replicas", "kind"}
         if unknown:
             raise ParameterError(sorted(unknown)[0], "is not a sweep table (base, axes, "
-                                 "replicas)")
-        base = {_name(k): v for k, v in dict(spec.get("base", {})).items()}
+                                 "replicas, kind)")
+        kind = spec.get("kind", "run")
+        if kind not in KINDS:
+            raise ParameterError("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+        base = {_name(k, kind): v for k, v in dict(spec.get("base", {})).items()}
         axes = {}
         for key, values in dict(spec.get("axes", {})).items():
-            name = _name(key)
+            name = _name(key, kind)
             if isinstance(values, dict):
                 try:
                     values = np.linspace(float(values["start"]), float(values["stop"]),
@@ -110,7 +135,9 @@ class SweepSpec:
         replicas = spec.get("replicas", 1)
         if not isinstance(replicas, int) or replicas < 1:
             raise ParameterError("replicas", f"must be a positive integer, got {replicas!r}")
-        spec = cls(base=base, axes=axes, replicas=replicas)
+        if kind == "engine" and replicas != 1:
+            raise ParameterError("replicas", "are for kind = \"run\" sweeps")
+        spec = cls(base=base, axes=axes, replicas=replicas, kind=kind)
         for point in spec.points():  # every point valid before anything runs
             point.params()
         return spec
@@ -139,7 +166,7 @@ class SweepSpec:
             for replica in range(self.replicas):
                 out.append(SweepPoint(index=index, replica=replica,
                                       settings={**self.base, **values},
-                                      replicated=self.replicas > 1))
+                                      replicated=self.replicas > 1, kind=self.kind))
         return out
 
     def to_toml(self) -> str:
@@ -148,7 +175,7 @@ class SweepSpec:
             return json.dumps(v) if not isinstance(v, float) or np.isfinite(v) else \
                 ("inf" if v > 0 else "-inf")
 
-        lines = [f"replicas = {self.replicas}", "", "[base]"]
+        lines = [f'kind = "{self.kind}"', f"replicas = {self.replicas}", "", "[base]"]
         lines += [f"{k} = {value(v)}" for k, v in self.base.items()]
         lines += ["", "[axes]"]
         lines += [f"{k} = [{', '.join(value(x) for x in v)}]" for k, v in self.axes.items()]
@@ -163,12 +190,18 @@ class SweepPoint:
     replica: int
     settings: dict
     replicated: bool
+    kind: str = "run"
 
-    def params(self) -> RunParams:
+    def params(self):
+        """RunParams of a run point; the keyword arguments of an engine point."""
+        if self.kind == "engine":
+            return dict(self.settings)
         run = {k: v for k, v in self.settings.items() if k in RUN_PARAMETERS}
         return RunParams.create(**run, replica=self.replica if self.replicated else -1)
 
     def options(self) -> dict:
+        if self.kind == "engine":
+            return {}
         options = {k: v for k, v in self.settings.items() if k in RUN_OPTIONS}
         options.setdefault("bins", 40)
         return {"n_bins": options["bins"], "rel_err": options.get("rel_err"),
@@ -176,17 +209,22 @@ class SweepPoint:
 
     def key(self) -> str:
         """Hash of the full parameters, seed and run options."""
-        text = json.dumps({"params": self.params().as_attrs(), "options": self.options()},
+        params = self.params() if self.kind == "engine" else self.params().as_attrs()
+        text = json.dumps({"kind": self.kind, "params": params, "options": self.options()},
                           sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def run_point(params: RunParams, options: dict, path: str) -> str:
+def run_point(kind: str, params, options: dict, path: str) -> str:
     """Run one point and write its Dataset to ``path`` atomically (on a Dask worker)."""
+    from .heat_engine import heat_engine
     from .simulate import Run
 
     if not Path(path).exists():
-        ds = Run.start(params, **options).advance().dataset()
+        if kind == "engine":
+            ds = heat_engine(**params)
+        else:
+            ds = Run.start(params, **options).advance().dataset()
         write_netcdf(ds, Path(path))
     return path
 
@@ -218,7 +256,7 @@ def dask_client(workers=None, scheduler=None, slurm=None):
         if int(n) != n or n < 1:
             raise ParameterError("workers", f"must be a positive integer, got {workers!r}")
         cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
+                               host="127.0.0.1", dashboard_address="127.0.0.1:0")
     with cluster, Client(cluster) as client:
         yield client
 
@@ -302,8 +340,9 @@ def _compute(client, points, paths, progress):
     """Submit the points, report progress as they finish; return the failures."""
     from dask.distributed import as_completed
 
-    futures = [client.submit(run_point, p.params(), p.options(), str(paths[p.key()]),
-                             key=f"coupledgas-point-{p.key()}", retries=RETRIES, pure=False)
+    futures = [client.submit(run_point, p.kind, p.params(), p.options(),
+                             str(paths[p.key()]), key=f"coupledgas-point-{p.key()}",
+                             retries=RETRIES, pure=False)
                for p in points]
     done, failures = 0, []
     n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
@@ -327,12 +366,14 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
         dims.append("replica")
     first = datasets[0]
     data = {}
-    for name in SCALARS + tuple(n for n in OPTIONAL_SCALARS if any(n in d for d in datasets)):
+    scalars = ENGINE_SCALARS if spec.kind == "engine" else SCALARS + tuple(
+        n for n in OPTIONAL_SCALARS if any(n in d for d in datasets))
+    for name in scalars:
         values = [d[name].item() if name in d else np.nan for d in datasets]
         data[name] = (dims, np.array(values).reshape(shape))
     data["events"] = (dims, np.array([d.attrs["events"] for d in datasets]).reshape(shape))
-    data["t_measured"] = (dims, np.array([d.attrs["t_measured"] for d in datasets])
-                          .reshape(shape))
+    data["t_measured"] = (dims, np.array([d.attrs.get("t_measured", d.attrs["t_measure"])
+                                          for d in datasets]).reshape(shape))
     coords = {n: v for n, v in spec.axes.items()}
     if spec.replicas > 1:
         coords["replica"] = np.arange(spec.replicas)
@@ -349,6 +390,6 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
             data[name] = (dims + profile_dims, stacked.reshape(shape + var.shape))
     attrs = {f"base_{k}": (v if not isinstance(v, bool) else int(v))
              for k, v in spec.base.items()}
-    attrs.update(replicas=spec.replicas, axes=",".join(spec.axes),
+    attrs.update(kind=spec.kind, replicas=spec.replicas, axes=",".join(spec.axes),
                  coupledgas_version=first.attrs["coupledgas_version"])
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -6,12 +6,35 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .dynamics import advance, schedule_all, waiting_time
-from .layout import (BULLET, EV_LEFT_INJECTION, EV_RIGHT_INJECTION, I_COUNT, I_HEAD, I_NEXT_ID,
-                     I_STATUS, LEFT, N_COUNTERS, N_FLOWS, N_INTS, N_PARAMS, N_SCALARS,
-                     N_SPECIAL_EVENTS, P_BARRIER, P_DISSIPATION, P_LENGTH, P_MASS, P_RATE,
-                     P_TEMPERATURE, RIGHT, ROD, RULE_CODES, S_CLOCK, STATUS_FULL)
 from ..thermo import density
+from .dynamics import advance, schedule_all, waiting_time
+from .layout import (
+    BULLET,
+    EV_LEFT_INJECTION,
+    EV_RIGHT_INJECTION,
+    I_COUNT,
+    I_HEAD,
+    I_NEXT_ID,
+    I_STATUS,
+    LEFT,
+    N_COUNTERS,
+    N_FLOWS,
+    N_INTS,
+    N_PARAMS,
+    N_SCALARS,
+    N_SPECIAL_EVENTS,
+    P_BARRIER,
+    P_DISSIPATION,
+    P_LENGTH,
+    P_MASS,
+    P_RATE,
+    P_TEMPERATURE,
+    RIGHT,
+    ROD,
+    RULE_CODES,
+    S_CLOCK,
+    STATUS_FULL,
+)
 from .profiles import add_open_flights, new_profiles
 from .queue import new_queue, rebuild, set_event_time
 
