@@ -21,7 +21,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 #: API parameter name -> command-line option, for error messages
 OPTION_NAMES = {"n_rods": "--rods", "n_bullets": "--bullets", "checkpoint": "CHECKPOINT",
-                "spec": "SPEC", "result": "RESULT", "name": "NAME"}
+                "spec": "SPEC", "result": "RESULT", "name": "NAME", "n_rods_a": "--rods-a",
+                "n_rods_b": "--rods-b"}
 
 
 @app.callback()
@@ -346,6 +347,13 @@ def heat_engine_command(
     load_a: float = typer.Option(0.0, "--load-a", help="Potential step U_A between A's "
                                  "cold end and the cold reservoir (reservoir U higher)."),
     load_b: float = typer.Option(0.0, "--load-b", help="Potential step U_B."),
+    rods_a: Optional[int] = typer.Option(None, "--rods-a", help="Rods in channel A "
+                                         "[default: round(rho L / 2)]."),
+    rods_b: Optional[int] = typer.Option(None, "--rods-b", help="Rods in channel B."),
+    dissipation_a: float = typer.Option(0.0, "--dissipation-a",
+                                        help="Dissipation delta in channel A."),
+    dissipation_b: float = typer.Option(0.0, "--dissipation-b",
+                                        help="Dissipation delta in channel B."),
     reservoir_particles: int = typer.Option(20000, "--reservoir-particles",
                                             help="Bullets in each reservoir at the start."),
     reservoir_volume: Optional[float] = typer.Option(
@@ -364,7 +372,8 @@ def heat_engine_command(
 
     ds = heat_engine(T_hot=T_hot, T_cold=T_cold, length_a=length_a, barrier_a=barrier_a,
                      length_b=length_b, barrier_b=barrier_b, load_a=load_a, load_b=load_b,
-                     reservoir_particles=reservoir_particles,
+                     rods_a=rods_a, rods_b=rods_b, dissipation_a=dissipation_a,
+                     dissipation_b=dissipation_b, reservoir_particles=reservoir_particles,
                      reservoir_volume=reservoir_volume, t_transient=t_transient,
                      t_measure=t_measure, slice_time=slice_time, seed=seed)
     if out is not None:

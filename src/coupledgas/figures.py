@@ -164,7 +164,9 @@ def _engine_setup(preset):
 
 def _engine_specs(preset):
     setup = _engine_setup(preset)
-    loads = np.linspace(0.0, 0.16, 5 if preset == "quick" else 9).round(4).tolist()
+    # up to beyond the stall load, about |S_A - S_B| dT = 1.6 dT at these parameters
+    delta_T = ENGINE_T[0] - ENGINE_T[1]
+    loads = np.linspace(0.0, 1.6 * delta_T, 5 if preset == "quick" else 9).round(4).tolist()
     return {"loads": {"kind": "engine", "base": {
         "T_hot": ENGINE_T[0], "T_cold": ENGINE_T[1], "length_a": setup["length"],
         "barrier_a": 1.0, "length_b": setup["length"], "barrier_b": 0.0, "load_a": 0.0,
