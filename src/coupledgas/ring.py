@@ -25,19 +25,10 @@ import numpy as np
 import xarray as xr
 
 from . import __version__
-from .kernel.dynamics import schedule_all
 from .kernel.layout import (
     BULLET,
     C_EVENTS,
-    I_COUNT,
-    I_HEAD,
-    I_NEXT_ID,
-    N_COUNTERS,
-    N_FLOWS,
-    N_INTS,
     N_PARAMS,
-    N_SCALARS,
-    N_SPECIAL_EVENTS,
     P_BARRIER,
     P_LENGTH,
     P_MASS,
@@ -48,9 +39,7 @@ from .kernel.layout import (
     S_HEAT_TIME,
     SPECULAR,
 )
-from .kernel.profiles import new_profiles
-from .kernel.queue import new_queue
-from .kernel.state import ChannelState, advance_to
+from .kernel.state import ChannelState, advance_to, assemble
 from .params import ParameterError, _finite, _non_negative, _positive
 
 #: segments over which the Green-Kubo integral is repeated for its error
@@ -70,29 +59,12 @@ def new_ring(n_particles, masses, barrier, T, density, rng) -> ChannelState:
     v -= np.sum(m * v) / np.sum(m)
     v *= np.sqrt(n * T / np.sum(m * v * v))
 
-    def slots(values, dtype=float):
-        out = np.zeros(cap, dtype=dtype)
-        out[:n] = values
-        return out
-
     params = np.zeros(N_PARAMS)
     params[P_LENGTH], params[P_BARRIER], params[P_PERIODIC] = length, barrier, 1.0
     params[P_MASS + BULLET], params[P_MASS + ROD] = masses
-    ints = np.zeros(N_INTS, dtype=np.int64)
-    ints[I_HEAD], ints[I_COUNT], ints[I_NEXT_ID] = 0, n, n
-    scalars = np.zeros(N_SCALARS)
-    scalars[S_HEAT_CURRENT] = 0.5 * np.sum(m * v**3)
-    queue_time, queue_leaf, queue_offsets = new_queue(cap + N_SPECIAL_EVENTS)
-    profile, crossings = new_profiles(0)
-    state = ChannelState(
-        x=slots(positions), v=slots(v), t_last=slots(0.0),
-        species=slots(kinds, np.int64), ident=slots(np.arange(n), np.int64), ints=ints,
-        params=params, rules=np.full(4, SPECULAR, dtype=np.int64), flows=np.zeros(N_FLOWS),
-        counters=np.zeros(N_COUNTERS, dtype=np.int64), scalars=scalars,
-        queue_time=queue_time, queue_leaf=queue_leaf, queue_offsets=queue_offsets,
-        profile=profile, crossings=crossings)
-    schedule_all(0.0, state.x, state.v, state.t_last, ints, params, queue_time, queue_leaf,
-                 queue_offsets)
+    state = assemble(positions, v, kinds, np.arange(n), cap, params,
+                     np.full(4, SPECULAR, dtype=np.int64))
+    state.scalars[S_HEAT_CURRENT] = 0.5 * np.sum(m * v**3)
     return state
 
 

@@ -132,16 +132,6 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
     velocities = rng.normal(size=n) * np.sqrt(T / masses)
     order = np.argsort(positions, kind="stable")
 
-    x = np.zeros(cap)
-    v = np.zeros(cap)
-    t_last = np.zeros(cap)
-    species = np.zeros(cap, dtype=np.int64)
-    ident = np.zeros(cap, dtype=np.int64)
-    x[:n], v[:n], species[:n], ident[:n] = (positions[order], velocities[order],
-                                            kinds[order], order)
-    ints = np.zeros(N_INTS, dtype=np.int64)
-    ints[I_HEAD], ints[I_COUNT], ints[I_NEXT_ID] = 0, n, n
-
     p = np.zeros(N_PARAMS)
     p[P_LENGTH] = L
     p[P_BARRIER] = params.barrier
@@ -154,18 +144,49 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
         rules[end * 2 + BULLET] = RULE_CODES[params.bullet_walls]
         rules[end * 2 + ROD] = RULE_CODES[params.rod_walls]
 
+    state = assemble(positions[order], velocities[order], kinds[order], order, cap, p, rules,
+                     n_bins)
+    for end, leaf in ((LEFT, EV_LEFT_INJECTION), (RIGHT, EV_RIGHT_INJECTION)):
+        set_event_time(state.queue_time, state.queue_leaf, state.queue_offsets, cap + leaf,
+                       waiting_time(rng, p[P_RATE + end]))
+    return state
+
+
+def assemble(positions, velocities, kinds, ident, cap, params, rules, n_bins=0):
+    """A state holding the given particles (in spatial order) in slots 0 .. n-1.
+
+    Every encounter and wall event is scheduled at time 0; injections are left unset.
+
+    Parameters
+    ----------
+    positions, velocities, kinds, ident : array_like, length n, ordered left to right
+    cap : int
+        Ring size, a power of two >= n.
+    params, rules : ndarray
+        The ``params`` and ``rules`` arrays (kernel layout).
+    n_bins : int
+        Profile bins (0: none).
+    """
+    n = len(positions)
+
+    def slots(values, dtype=float):
+        out = np.zeros(cap, dtype=dtype)
+        out[:n] = values
+        return out
+
+    ints = np.zeros(N_INTS, dtype=np.int64)
+    ints[I_HEAD], ints[I_COUNT], ints[I_NEXT_ID] = 0, n, n
     queue_time, queue_leaf, queue_offsets = new_queue(cap + N_SPECIAL_EVENTS)
     profile, crossings = new_profiles(n_bins)
-    state = ChannelState(x=x, v=v, t_last=t_last, species=species, ident=ident,
-                         ints=ints, params=p, rules=rules,
-                         flows=np.zeros(N_FLOWS), counters=np.zeros(N_COUNTERS, dtype=np.int64),
+    state = ChannelState(x=slots(positions), v=slots(velocities), t_last=slots(0.0),
+                         species=slots(kinds, np.int64), ident=slots(ident, np.int64),
+                         ints=ints, params=params, rules=rules, flows=np.zeros(N_FLOWS),
+                         counters=np.zeros(N_COUNTERS, dtype=np.int64),
                          scalars=np.zeros(N_SCALARS), queue_time=queue_time,
                          queue_leaf=queue_leaf, queue_offsets=queue_offsets,
                          profile=profile, crossings=crossings)
-    schedule_all(0.0, x, v, t_last, ints, p, queue_time, queue_leaf, queue_offsets)
-    for end, leaf in ((LEFT, EV_LEFT_INJECTION), (RIGHT, EV_RIGHT_INJECTION)):
-        set_event_time(queue_time, queue_leaf, queue_offsets, cap + leaf,
-                       waiting_time(rng, p[P_RATE + end]))
+    schedule_all(0.0, state.x, state.v, state.t_last, ints, params, queue_time, queue_leaf,
+                 queue_offsets)
     return state
 
 
