@@ -30,6 +30,11 @@ def test_free_gas_between_heat_baths_conducts_like_free_particles():
     assert ds.attrs["n_bullets"] == 12
 
 
+def test_conductivity_is_reported_only_for_closed_channels():
+    ds = simulate(length=4.0, F_u=0.3, t_measure=200.0, bins=0)
+    assert "kappa" not in ds  # with particle exchange J_u is not a heat conduction
+
+
 def test_closed_channel_keeps_its_particles():
     params = RunParams.create(length=6.0, barrier=0.8, T_left=2.0, T_right=0.5,
                               bullet_walls="specular", n_bullets=9, n_rods=4)

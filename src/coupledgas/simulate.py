@@ -287,7 +287,9 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
     dissipation = block_estimate(np.diff(snap["dissipated"]) / block_length)
     data["dissipated_power"] = ((), dissipation.mean)
     data["dissipated_power_err"] = ((), dissipation.error)
-    if params.T_left != params.T_right:
+    if params.bullet_walls != "exchange" and params.T_left != params.T_right:
+        # a closed channel between heat baths; with particle exchange J_u also carries
+        # the particles' energy and J_u L / dT is no thermal conductivity
         factor = params.length / (params.T_left - params.T_right)
         data["kappa"] = ((), data["J_u"][1] * factor)
         data["kappa_err"] = ((), data["J_u_err"][1] * abs(factor))
@@ -453,7 +455,7 @@ def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
     xarray.Dataset
         ``J_rho``, ``J_u`` (and ``_err``: blocking standard errors), their values at each
         ``end``, the block series, ``entropy_production``, ``dissipated_power``, the
-        conductivity ``kappa`` = J_u L / (T_L - T_R) when T_L != T_R, the bullet density and the
+        conductivity ``kappa`` = J_u L / (T_L - T_R) of a closed channel, the bullet density and the
         kinetic temperatures m <v^2> per ``species`` (sampled at the end of each block),
         encounter and pass counts and the pass fraction per ``pair_type``; with bins,
         the exact time-averaged profiles ``density`` and ``temperature`` (species, x),
