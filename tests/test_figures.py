@@ -59,3 +59,23 @@ def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch):
     summary = json.loads((tmp_path / "yt-vs-length.json").read_text())
     assert summary["barrier_a"] == [figures.adapted_barrier(5.0), 1.0]
     assert all(np.isfinite(summary["YT"]))
+
+
+def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypatch):
+    original = figures.RECIPES["fig2"]
+
+    def tiny(preset):
+        specs = original.specs("quick")
+        for spec in specs.values():
+            spec["base"].update(t_measure=40000.0)  # L = 20 as in the Letter
+            name = next(iter(spec["axes"]))
+            spec["axes"][name] = [0.2, 0.4]
+        return specs
+
+    monkeypatch.setitem(figures.RECIPES, "fig2", replace(original, specs=tiny))
+    assert main(["figure", "fig2", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "fig2.json").read_text())
+    # the Letter: J_rho < 0 against F_u at F_rho = 0; J_u < 0 against F_rho at F_u = 0
+    assert summary["J_rho_inverse_points"] == 2 and summary["J_u_inverse_points"] == 2
+    for part in ("F_u", "F_rho"):
+        assert (tmp_path / f"fig2.{part}.nc").exists()

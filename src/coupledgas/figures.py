@@ -303,6 +303,53 @@ def _yt_draw(results, out):
     _save(fig, out)
 
 
+# --- the Letter's Fig. 2: currents against one force at L = 20 ---
+
+def _fig2_specs(preset):
+    quick = preset == "quick"
+    forces = np.round(np.linspace(0.1, 0.8 if quick else 1.0, 8 if quick else 10), 4).tolist()
+    base = {"length": 20.0, "barrier": 1.0, "T": 1.0, "mu": 1.5, "bins": 0}
+    base.update({"t_measure": 2e5} if quick else {"t_measure": 1e6, "rel_err": 0.005,
+                                                   "t_max": 1e8})
+    return {"F_u": {"base": {**base, "F_rho": 0.0}, "axes": {"F_u": forces}},
+            "F_rho": {"base": {**base, "F_u": 0.0}, "axes": {"F_rho": forces}}}
+
+
+def _fig2_summary(results):
+    def significant_negative(ds, name):
+        return int(np.sum(ds[name].values < -3 * ds[name + "_err"].values))
+
+    by_F_u, by_F_rho = results["F_u"], results["F_rho"]
+    turning = int(np.argmin(by_F_u.J_rho.values))
+    return {
+        "J_rho_inverse_points": significant_negative(by_F_u, "J_rho"),
+        "J_u_inverse_points": significant_negative(by_F_rho, "J_u"),
+        "points_per_panel": by_F_u.sizes["F_u"],
+        "J_rho_turning_point_F_u": float(by_F_u.F_u[turning]),
+        "letter": "ICC in J_rho over the whole F_u range (linear below F_u ~ 0.3, then a "
+                  "turning point); ICC in J_u against F_rho at F_u = 0",
+    }
+
+
+def _fig2_draw(results, out):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(9, 7))
+    panels = (("F_u", "J_rho", r"$J_\rho$", "(a)"), ("F_u", "J_u", r"$J_u$", "(b)"),
+              ("F_rho", "J_rho", r"$J_\rho$", "(c)"), ("F_rho", "J_u", r"$J_u$", "(d)"))
+    for ax, (force, name, label, tag) in zip(axes.T.ravel(), panels):
+        ds = results[force]
+        ax.errorbar(ds[force], ds[name], ds[name + "_err"], marker="o", ms=4, capsize=2,
+                    color="k")
+        ax.axhline(0.0, color="0.6", lw=0.8)
+        ax.set_xlabel(r"$\mathcal{F}_u$" if force == "F_u" else r"$\mathcal{F}_\rho$")
+        ax.set_ylabel(label)
+        ax.set_title(tag, loc="left")
+    fig.suptitle("Fig. 2: currents against one force, L = 20, h = 1 (the other force 0)")
+    fig.tight_layout()
+    _save(fig, out)
+
+
 RECIPES = {
     "phase-transition": Recipe(
         name="phase-transition",
@@ -316,6 +363,11 @@ RECIPES = {
                     "linear-response trade-off curve (slides; PRE 106)",
         specs=_engine_specs, draw=_engine_draw, summary=_engine_summary,
         extra=_engine_extra),
+    "fig2": Recipe(
+        name="fig2",
+        description="the Letter's Fig. 2: J_rho, J_u against F_u (F_rho = 0) and against "
+                    "F_rho (F_u = 0), L = 20",
+        specs=_fig2_specs, draw=_fig2_draw, summary=_fig2_summary),
     "yt-vs-length": Recipe(
         name="yt-vs-length",
         description="engine figure of merit YT against L, channel A's barrier adapted as "

@@ -151,7 +151,7 @@ def profile_estimates(profile_blocks, crossing_blocks, masses, length, block_len
         averaged over every crossing of the edge (the Letter's <m(x)>, Fig. 5b);
         ``bullet_current`` (x_edge): net bullets crossing per unit time.
     """
-    n_blocks, n_species, n_bins, _ = profile_blocks.shape
+    _, n_species, n_bins, _ = profile_blocks.shape
     width = length / n_bins
     density = np.empty((2, n_species, n_bins))
     temperature = np.full((2, n_species, n_bins), np.nan)
