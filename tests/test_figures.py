@@ -79,3 +79,19 @@ def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypa
     assert summary["J_rho_inverse_points"] == 2 and summary["J_u_inverse_points"] == 2
     for part in ("F_u", "F_rho"):
         assert (tmp_path / f"fig2.{part}.nc").exists()
+
+
+def test_fig4_recipe_shows_the_sign_change_with_the_barrier(tmp_path, monkeypatch):
+    original = figures.RECIPES["fig4"]
+
+    def tiny(preset):
+        specs = original.specs("quick")
+        specs["scan"]["base"].update(length=20.0, F_u=0.3, t_measure=20000.0)
+        specs["scan"]["axes"]["barrier"] = [0.0, 1.0]
+        return specs
+
+    monkeypatch.setitem(figures.RECIPES, "fig4", replace(original, specs=tiny))
+    assert main(["figure", "fig4", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "fig4.json").read_text())
+    # free particles flow down the temperature bias; at h = 1 the current is inverse
+    assert summary["positive_at_h0"] and summary["negative_barriers"] == [1.0]

@@ -3,8 +3,8 @@
 At F_rho = 0 and F_u > 0 the particle current is positive for free particles (h = 0:
 J_rho = gamma_L - gamma_R > 0) and negative, an inverse current, at h = 1 (the Letter,
 Fig. 4a). For each length the barriers of a grid are simulated (through the sweep
-machinery, so the scan resumes and distributes); h* is the root of a weighted straight
-line through the points around the first sign change, with its error from the fit
+machinery, so the scan resumes and distributes); h* is the root of the straight line
+through the two points that bracket the first sign change, with its error from theirs
 (delta method). A weighted fit of log h* against log L gives the exponent of
 h* ~ L^beta; the slides report beta close to -1/2.
 """
@@ -16,8 +16,9 @@ import numpy as np
 from .params import ParameterError
 from .sweep import sweep
 
-#: points on each side of the sign change used in the local fit
-FIT_POINTS = 2
+#: points on each side of the sign change used in the local fit: J(h) is strongly curved
+#: near h* (steep, then flat), so a wider straight-line fit biases h* upward
+FIT_POINTS = 1
 
 
 def _root(h, J, err):

@@ -246,6 +246,59 @@ def _engine_draw(results, out):
     _save(fig, out)
 
 
+# --- the Letter's Fig. 4: J_rho and L_ru against the barrier ---
+
+FIG4_FORCE = 0.1
+
+
+def _fig4_specs(preset):
+    quick = preset == "quick"
+    barriers = [0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0]
+    base = {"length": 40.0 if quick else 160.0, "F_rho": 0.0, "F_u": FIG4_FORCE,
+            "bins": 0}
+    base.update({"t_measure": 1e5} if quick else {"t_measure": 1e6, "rel_err": 0.005,
+                                                   "t_max": 1e8})
+    return {"scan": {"base": base, "axes": {"barrier": barriers}}}
+
+
+def _fig4_L_ru(ds):
+    """The finite-force estimate L_ru = L J_rho / F_u (F_rho = 0; the Letter's Eq. 4)."""
+    factor = ds.attrs["base_length"] / ds.attrs["base_F_u"]
+    return ds.J_rho * factor, ds.J_rho_err * factor
+
+
+def _fig4_summary(results):
+    ds = results["scan"]
+    J, err = ds.J_rho.values, ds.J_rho_err.values
+    negative = J < -3 * err
+    return {"barriers": ds.barrier.values.tolist(), "J_rho": J.tolist(),
+            "J_rho_err": err.tolist(),
+            "positive_at_h0": bool(J[0] > 3 * err[0]),
+            "negative_barriers": ds.barrier.values[negative].tolist(),
+            "most_negative_at": float(ds.barrier.values[np.argmin(J)]),
+            "letter": "J_rho > 0 as h -> 0, negative in between, fading as h grows (L = 160)"}
+
+
+def _fig4_draw(results, out):
+    import matplotlib.pyplot as plt
+
+    ds = results["scan"]
+    L_ru, L_ru_err = _fig4_L_ru(ds)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, y, e, label, tag in ((axes[0], ds.J_rho, ds.J_rho_err, r"$J_\rho$", "(a)"),
+                                 (axes[1], L_ru, L_ru_err, r"$\mathcal{L}_{\rho u}$",
+                                  "(b)")):
+        ax.errorbar(ds.barrier, y, e, marker="o", ms=4, capsize=2, color="k")
+        ax.axhline(0.0, color="0.6", lw=0.8)
+        ax.set_xlabel("h")
+        ax.set_ylabel(label)
+        ax.set_title(tag, loc="left")
+    fig.suptitle(f"Fig. 4: F_rho = 0, F_u = {ds.attrs['base_F_u']:g}, L = "
+                 f"{ds.attrs['base_length']:g}")
+    fig.tight_layout()
+    _save(fig, out)
+
+
 # --- YT against L with an adapted barrier: the slides' route toward Carnot ---
 
 def _yt_setup(preset):
@@ -368,6 +421,11 @@ RECIPES = {
         description="the Letter's Fig. 2: J_rho, J_u against F_u (F_rho = 0) and against "
                     "F_rho (F_u = 0), L = 20",
         specs=_fig2_specs, draw=_fig2_draw, summary=_fig2_summary),
+    "fig4": Recipe(
+        name="fig4",
+        description="the Letter's Fig. 4: J_rho and L_ru against the barrier h at "
+                    "F_u = 0.1 (L = 160; quick: L = 40)",
+        specs=_fig4_specs, draw=_fig4_draw, summary=_fig4_summary),
     "yt-vs-length": Recipe(
         name="yt-vs-length",
         description="engine figure of merit YT against L, channel A's barrier adapted as "
