@@ -95,3 +95,21 @@ def test_fig4_recipe_shows_the_sign_change_with_the_barrier(tmp_path, monkeypatc
     summary = json.loads((tmp_path / "fig4.json").read_text())
     # free particles flow down the temperature bias; at h = 1 the current is inverse
     assert summary["positive_at_h0"] and summary["negative_barriers"] == [1.0]
+
+
+def test_fig3_recipe_finds_two_inverse_regions_that_do_not_overlap(tmp_path, monkeypatch):
+    original = figures.RECIPES["fig3"]
+
+    def tiny(preset):
+        specs = original.specs("quick")
+        specs["plane"]["base"].update(t_measure=20000.0)
+        specs["plane"]["axes"] = {"F_rho": [0.0, 0.3], "F_u": [0.0, 0.4]}
+        return specs
+
+    monkeypatch.setitem(figures.RECIPES, "fig3", replace(original, specs=tiny))
+    assert main(["figure", "fig3", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "fig3.json").read_text())
+    # (0, 0.4): J_rho inverse; (0.3, 0): J_u inverse; never both (second law)
+    assert summary["J_rho_inverse_points"] >= 1 and summary["J_u_inverse_points"] >= 1
+    assert summary["both_inverse_points"] == 0
+    assert summary["negative_entropy_production_points"] == 0

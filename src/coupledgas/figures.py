@@ -246,6 +246,55 @@ def _engine_draw(results, out):
     _save(fig, out)
 
 
+# --- the Letter's Fig. 3: both currents over the (F_rho, F_u) plane ---
+
+def _fig3_specs(preset):
+    quick = preset == "quick"
+    n = 6 if quick else 11
+    base = {"length": 20.0, "barrier": 1.0, "bins": 0}
+    base.update({"t_measure": 4e4} if quick else {"t_measure": 1e6, "rel_err": 0.005,
+                                                   "t_max": 1e8})
+    return {"plane": {"base": base, "axes": {
+        "F_rho": np.round(np.linspace(0.0, 0.5, n), 4).tolist(),
+        "F_u": np.round(np.linspace(0.0, 1.0, n), 4).tolist()}}}
+
+
+def _fig3_summary(results):
+    ds = results["plane"]
+    inverse_rho = ds.J_rho.values < -3 * ds.J_rho_err.values
+    inverse_u = ds.J_u.values < -3 * ds.J_u_err.values
+    sigma = ds.entropy_production.values
+    return {"J_rho_inverse_points": int(inverse_rho.sum()),
+            "J_u_inverse_points": int(inverse_u.sum()),
+            "both_inverse_points": int((inverse_rho & inverse_u).sum()),
+            "negative_entropy_production_points": int(np.sum(
+                sigma < -3 * ds.entropy_production_err.values)),
+            "points": int(sigma.size),
+            "letter": "ICC in J_rho above a curve in the (F_rho, F_u) plane, in J_u below "
+                      "another; the two regions do not overlap (second law)"}
+
+
+def _fig3_draw(results, out):
+    import matplotlib.pyplot as plt
+
+    ds = results["plane"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    for ax, name, label, tag in ((axes[0], "J_rho", r"$J_\rho$", "(a)"),
+                                 (axes[1], "J_u", r"$J_u$", "(b)")):
+        values = ds[name].transpose("F_u", "F_rho")
+        mesh = ax.pcolormesh(ds.F_rho, ds.F_u, values, shading="nearest", cmap="RdBu_r",
+                             vmin=-abs(values).max(), vmax=abs(values).max())
+        ax.contour(ds.F_rho, ds.F_u, values, levels=[0.0], colors="w", linestyles="--")
+        fig.colorbar(mesh, ax=ax, label=label)
+        ax.set_xlabel(r"$\mathcal{F}_\rho$")
+        ax.set_ylabel(r"$\mathcal{F}_u$")
+        ax.set_title(tag, loc="left")
+    fig.suptitle("Fig. 3: currents over the plane of forces, L = 20, h = 1 "
+                 "(dashed: zero current)")
+    fig.tight_layout()
+    _save(fig, out)
+
+
 # --- the Letter's Fig. 4: J_rho and L_ru against the barrier ---
 
 FIG4_FORCE = 0.1
@@ -421,6 +470,11 @@ RECIPES = {
         description="the Letter's Fig. 2: J_rho, J_u against F_u (F_rho = 0) and against "
                     "F_rho (F_u = 0), L = 20",
         specs=_fig2_specs, draw=_fig2_draw, summary=_fig2_summary),
+    "fig3": Recipe(
+        name="fig3",
+        description="the Letter's Fig. 3: J_rho and J_u over the (F_rho, F_u) plane with "
+                    "the zero-current contours; the inverse-current regions must not overlap",
+        specs=_fig3_specs, draw=_fig3_draw, summary=_fig3_summary),
     "fig4": Recipe(
         name="fig4",
         description="the Letter's Fig. 4: J_rho and L_ru against the barrier h at "
