@@ -113,3 +113,28 @@ def test_fig3_recipe_finds_two_inverse_regions_that_do_not_overlap(tmp_path, mon
     assert summary["J_rho_inverse_points"] >= 1 and summary["J_u_inverse_points"] >= 1
     assert summary["both_inverse_points"] == 0
     assert summary["negative_entropy_production_points"] == 0
+
+
+def test_fig8_and_fig9_share_their_data_and_give_positive_diagonal_coefficients(
+        tmp_path, monkeypatch):
+    tiny_specs = {}
+    for name in ("fig8", "fig9"):
+        original = figures.RECIPES[name]
+
+        def tiny(preset, original=original):
+            specs = original.specs("quick")
+            for spec in specs.values():
+                spec["base"]["t_measure"] = 20000.0
+                spec["axes"]["length"] = [10.0, 20.0]
+            return specs
+
+        tiny_specs[name] = replace(original, specs=tiny)
+        monkeypatch.setitem(figures.RECIPES, name, tiny_specs[name])
+    assert main(["figure", "fig8", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert main(["figure", "fig9", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert not (tmp_path / "fig9-data").exists()  # fig9 reused fig8's points
+    summary = json.loads((tmp_path / "fig9.json").read_text())
+    assert summary["lengths"] == [10.0, 20.0]
+    assert all(v > 0 for v in summary["L_rr"]) and all(v > 0 for v in summary["L_uu"])
+    assert all(v > 0 for v in summary["sigma"])
+    assert (tmp_path / "fig8.png").exists() and (tmp_path / "fig9.png").exists()

@@ -34,6 +34,7 @@ class Recipe:
     draw: Callable[[dict, Path], None]
     summary: Callable[[dict], dict]
     extra: Callable[[str, object], dict] = lambda preset, workers: {}
+    data_name: str = ""  # share another recipe's sweep points (default: its own)
 
 
 # --- heat conduction and the nonequilibrium phase transition (slides; PRL 118, 040601) ---
@@ -348,6 +349,73 @@ def _fig4_draw(results, out):
     _save(fig, out)
 
 
+# --- the Supplement's Figs. 8 and 9: Onsager and transport coefficients against L ---
+
+def _size_specs(preset):
+    quick = preset == "quick"
+    base = {"barrier": 1.0, "T": 1.0, "mu": 1.5, "bins": 0}
+    base.update({"t_measure": 2e5} if quick else {"t_measure": 1e6, "rel_err": 0.005,
+                                                   "t_max": 1e8})
+    force = 0.1 if quick else 0.04  # the Letter: 0.04; quick: larger, still linear
+    lengths = [20.0, 40.0, 80.0] if quick else [20.0, 40.0, 80.0, 160.0, 320.0]
+    return {"F_rho": {"base": {**base, "F_u": 0.0}, "axes": {"length": lengths,
+                                                            "F_rho": [force]}},
+            "F_u": {"base": {**base, "F_rho": 0.0}, "axes": {"length": lengths,
+                                                            "F_u": [force]}}}
+
+
+def _size_coefficients(results):
+    """L_ij = L J_i / f from the two finite-force sweeps, and sigma, kappa, S, ZT."""
+    from .onsager import propagate
+
+    by_rho, by_u = results["F_rho"], results["F_u"]
+    f = float(by_rho.F_rho[0])
+    L = by_rho.length.values
+    entries = {"L_rr": (by_rho.J_rho, by_rho.J_rho_err), "L_ur": (by_rho.J_u, by_rho.J_u_err),
+               "L_ru": (by_u.J_rho, by_u.J_rho_err), "L_uu": (by_u.J_u, by_u.J_u_err)}
+    table = {name: (L * J.values.ravel() / f, L * e.values.ravel() / f)
+             for name, (J, e) in entries.items()}
+    coefficients = {name: ([], []) for name in ("sigma", "kappa", "S", "ZT")}
+    for k in range(L.size):
+        values = [table[n][0][k] for n in ("L_rr", "L_ru", "L_ur", "L_uu")]
+        variances = [table[n][1][k] ** 2 for n in ("L_rr", "L_ru", "L_ur", "L_uu")]
+        for name, (value, err) in propagate(values, np.diag(variances), 1.0, 1.5).items():
+            if name in coefficients:
+                coefficients[name][0].append(value)
+                coefficients[name][1].append(err)
+    table.update({n: (np.array(v), np.array(e)) for n, (v, e) in coefficients.items()})
+    return L, table
+
+
+def _size_summary(results):
+    L, table = _size_coefficients(results)
+    out = {"lengths": L.tolist()}
+    for name, (value, err) in table.items():
+        out[name] = np.round(value, 5).tolist()
+        out[name + "_err"] = np.round(err, 5).tolist()
+    out["L_ru_negative_at_all_L"] = bool(np.all(table["L_ru"][0] < -2 * table["L_ru"][1]))
+    out["letter"] = ("Fig. 8: |L_ij| grow with L, L_ru < 0; Fig. 9: S < 0 and saturating, "
+                     "sigma and kappa grow, ZT grows monotonically")
+    return out
+
+
+def _size_draw(names, title):
+    def draw(results, out):
+        import matplotlib.pyplot as plt
+
+        L, table = _size_coefficients(results)
+        fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names), 3.4))
+        for ax, name in zip(axes, names):
+            ax.errorbar(L, table[name][0], table[name][1], marker="o", capsize=2, color="k")
+            ax.set_xscale("log")
+            ax.set_xlabel("L")
+            ax.set_title(name)
+        fig.suptitle(title)
+        fig.tight_layout()
+        _save(fig, out)
+    return draw
+
+
 # --- YT against L with an adapted barrier: the slides' route toward Carnot ---
 
 def _yt_setup(preset):
@@ -480,6 +548,20 @@ RECIPES = {
         description="the Letter's Fig. 4: J_rho and L_ru against the barrier h at "
                     "F_u = 0.1 (L = 160; quick: L = 40)",
         specs=_fig4_specs, draw=_fig4_draw, summary=_fig4_summary),
+    "fig8": Recipe(
+        name="fig8",
+        description="the Supplement's Fig. 8: Onsager coefficients against L (finite "
+                    "forces (f, 0) and (0, f))",
+        specs=_size_specs, summary=_size_summary,
+        draw=_size_draw(("L_rr", "L_ru", "L_ur", "L_uu"),
+                        "Fig. 8: Onsager coefficients against L (h = 1)")),
+    "fig9": Recipe(
+        name="fig9",
+        description="the Supplement's Fig. 9: sigma, kappa, S and ZT against L (the data "
+                    "of fig8)",
+        specs=_size_specs, summary=_size_summary, data_name="fig8",
+        draw=_size_draw(("sigma", "kappa", "S", "ZT"),
+                        "Fig. 9: transport coefficients and ZT against L (h = 1)")),
     "yt-vs-length": Recipe(
         name="yt-vs-length",
         description="engine figure of merit YT against L, channel A's barrier adapted as "
@@ -518,8 +600,8 @@ def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
     out.mkdir(parents=True, exist_ok=True)
     results = {}
     for part, spec in recipe.specs(preset).items():
-        results[part] = sweep(spec, out / f"{name}-data" / part, workers=workers,
-                              scheduler=scheduler, slurm=slurm)
+        results[part] = sweep(spec, out / f"{recipe.data_name or name}-data" / part,
+                              workers=workers, scheduler=scheduler, slurm=slurm)
     results.update(recipe.extra(preset, workers))
     for part, ds in results.items():
         write_netcdf(ds, out / (f"{name}.nc" if len(results) == 1 else f"{name}.{part}.nc"))
