@@ -138,3 +138,24 @@ def test_fig8_and_fig9_share_their_data_and_give_positive_diagonal_coefficients(
     assert all(v > 0 for v in summary["L_rr"]) and all(v > 0 for v in summary["L_uu"])
     assert all(v > 0 for v in summary["sigma"])
     assert (tmp_path / "fig8.png").exists() and (tmp_path / "fig9.png").exists()
+
+
+def test_fig6_and_fig7_show_the_inverse_currents_at_every_size(tmp_path, monkeypatch):
+    for name in ("fig6", "fig7"):
+        original = figures.RECIPES[name]
+
+        def tiny(preset, original=original):
+            specs = original.specs("quick")
+            for part, spec in specs.items():
+                spec["base"]["t_measure"] = 20000.0
+                spec["axes"] = {"length": [10.0, 20.0], part: [0.4]}
+            return specs
+
+        monkeypatch.setitem(figures.RECIPES, name, replace(original, specs=tiny))
+    assert main(["figure", "fig6", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert main(["figure", "fig7", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert not (tmp_path / "fig7-data").exists()  # fig7 reused fig6's points
+    summary = json.loads((tmp_path / "fig7.json").read_text())
+    # the particle current is inverse at both sizes (the Supplement, Fig. 6a)
+    assert summary["J_rho_inverse_points"] == 2
+    assert all(r < 0 for r in summary["J_rho_over_J_u_at_smallest_F_u"])

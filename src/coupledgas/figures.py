@@ -247,6 +247,76 @@ def _engine_draw(results, out):
     _save(fig, out)
 
 
+# --- the Supplement's Figs. 6 and 7: Fig. 2 for several sizes, and the current ratios ---
+
+def _sizes_specs(preset):
+    quick = preset == "quick"
+    forces = np.round(np.linspace(0.1, 0.8, 5 if quick else 8), 4).tolist()
+    lengths = [20.0, 40.0, 80.0] if quick else [20.0, 40.0, 80.0, 160.0, 320.0]
+    base = {"barrier": 1.0, "T": 1.0, "mu": 1.5, "bins": 0}
+    base.update({"t_measure": 5e4} if quick else {"t_measure": 1e6, "rel_err": 0.005,
+                                                   "t_max": 1e8})
+    return {"F_u": {"base": {**base, "F_rho": 0.0}, "axes": {"length": lengths,
+                                                            "F_u": forces}},
+            "F_rho": {"base": {**base, "F_u": 0.0}, "axes": {"length": lengths,
+                                                            "F_rho": forces}}}
+
+
+def _ratio(a, a_err, b, b_err):
+    """a / b with the first-order error of independent a and b."""
+    r = a / b
+    return r, np.abs(r) * np.sqrt((a_err / a) ** 2 + (b_err / b) ** 2)
+
+
+def _sizes_summary(results):
+    by_u, by_rho = results["F_u"], results["F_rho"]
+    rho_over_u, _ = _ratio(by_u.J_rho, by_u.J_rho_err, by_u.J_u, by_u.J_u_err)
+    u_over_rho, _ = _ratio(by_rho.J_u, by_rho.J_u_err, by_rho.J_rho, by_rho.J_rho_err)
+    return {"lengths": by_u.length.values.tolist(),
+            "J_rho_over_J_u_at_smallest_F_u": rho_over_u.isel(F_u=0).values.round(4).tolist(),
+            "J_u_over_J_rho_at_smallest_F_rho":
+                u_over_rho.isel(F_rho=0).values.round(4).tolist(),
+            "J_rho_inverse_points": int(np.sum(by_u.J_rho.values
+                                               < -3 * by_u.J_rho_err.values)),
+            "J_u_inverse_points": int(np.sum(by_rho.J_u.values
+                                             < -3 * by_rho.J_u_err.values)),
+            "points_per_panel": int(by_u.J_rho.size),
+            "letter": "currents drop with L but ICC persists; |J_rho/J_u| (F_rho = 0) and "
+                      "|J_u/J_rho| (F_u = 0) first grow with L, then saturate"}
+
+
+def _sizes_draw(ratios):
+    def draw(results, out):
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(2 if not ratios else 1, 2,
+                                 figsize=(9, 7 if not ratios else 3.8), squeeze=False)
+        if ratios:  # (a) J_rho / J_u against F_u, (b) J_u / J_rho against F_rho
+            panels = [("F_u", "J_rho", "J_u", r"$J_\rho / J_u$"),
+                      ("F_rho", "J_u", "J_rho", r"$J_u / J_\rho$")]
+        else:  # as Fig. 2: columns F_u and F_rho, rows J_rho and J_u
+            panels = [("F_u", "J_rho", None, r"$J_\rho$"), ("F_u", "J_u", None, r"$J_u$"),
+                      ("F_rho", "J_rho", None, r"$J_\rho$"), ("F_rho", "J_u", None, r"$J_u$")]
+        for ax, (force, name, other, label) in zip(axes.T.ravel(), panels):
+            ds = results[force]
+            for L in ds.length.values:
+                d = ds.sel(length=L)
+                if ratios:
+                    y, e = _ratio(d[name], d[name + "_err"], d[other], d[other + "_err"])
+                else:
+                    y, e = d[name], d[name + "_err"]
+                ax.errorbar(d[force], y, e, marker="o", ms=3, capsize=2, label=f"L = {L:g}")
+            ax.axhline(0.0, color="0.6", lw=0.8)
+            ax.set_xlabel(r"$\mathcal{F}_u$" if force == "F_u" else r"$\mathcal{F}_\rho$")
+            ax.set_ylabel(label)
+            ax.legend(fontsize=7)
+        fig.suptitle("Fig. 7: current ratios for several sizes" if ratios else
+                     "Fig. 6: Fig. 2 for several sizes (h = 1)")
+        fig.tight_layout()
+        _save(fig, out)
+    return draw
+
+
 # --- the Letter's Fig. 3: both currents over the (F_rho, F_u) plane ---
 
 def _fig3_specs(preset):
@@ -538,6 +608,17 @@ RECIPES = {
         description="the Letter's Fig. 2: J_rho, J_u against F_u (F_rho = 0) and against "
                     "F_rho (F_u = 0), L = 20",
         specs=_fig2_specs, draw=_fig2_draw, summary=_fig2_summary),
+    "fig6": Recipe(
+        name="fig6",
+        description="the Supplement's Fig. 6: Fig. 2 for several sizes (quick: L = 20, 40, "
+                    "80; paper: up to 320)",
+        specs=_sizes_specs, draw=_sizes_draw(ratios=False), summary=_sizes_summary),
+    "fig7": Recipe(
+        name="fig7",
+        description="the Supplement's Fig. 7: J_rho/J_u (F_rho = 0) and J_u/J_rho "
+                    "(F_u = 0) for several sizes (the data of fig6)",
+        specs=_sizes_specs, draw=_sizes_draw(ratios=True), summary=_sizes_summary,
+        data_name="fig6"),
     "fig3": Recipe(
         name="fig3",
         description="the Letter's Fig. 3: J_rho and J_u over the (F_rho, F_u) plane with "
