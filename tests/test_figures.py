@@ -66,10 +66,9 @@ def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypa
 
     def tiny(preset):
         specs = original.specs("quick")
-        for spec in specs.values():
+        for force, spec in specs.items():
             spec["base"].update(t_measure=40000.0)  # L = 20 as in the Letter
-            name = next(iter(spec["axes"]))
-            spec["axes"][name] = [0.2, 0.4]
+            spec["axes"][force] = [0.2, 0.4]
         return specs
 
     monkeypatch.setitem(figures.RECIPES, "fig2", replace(original, specs=tiny))

@@ -249,17 +249,22 @@ def _engine_draw(results, out):
 
 # --- the Supplement's Figs. 6 and 7: Fig. 2 for several sizes, and the current ratios ---
 
-def _sizes_specs(preset):
-    quick = preset == "quick"
-    forces = np.round(np.linspace(0.1, 0.8, 5 if quick else 8), 4).tolist()
-    lengths = [20.0, 40.0, 80.0] if quick else [20.0, 40.0, 80.0, 160.0, 320.0]
+def _force_scan_specs(lengths, forces, t_quick, preset):
+    """Two sweeps: the currents against F_u (F_rho = 0) and against F_rho (F_u = 0)."""
     base = {"barrier": 1.0, "T": 1.0, "mu": 1.5, "bins": 0}
-    base.update({"t_measure": 5e4} if quick else {"t_measure": 1e6, "rel_err": 0.005,
-                                                   "t_max": 1e8})
+    base.update({"t_measure": t_quick} if preset == "quick" else {
+        "t_measure": 1e6, "rel_err": 0.005, "t_max": 1e8})
     return {"F_u": {"base": {**base, "F_rho": 0.0}, "axes": {"length": lengths,
                                                             "F_u": forces}},
             "F_rho": {"base": {**base, "F_u": 0.0}, "axes": {"length": lengths,
                                                             "F_rho": forces}}}
+
+
+def _sizes_specs(preset):
+    quick = preset == "quick"
+    forces = np.round(np.linspace(0.1, 0.8, 5 if quick else 8), 4).tolist()
+    lengths = [20.0, 40.0, 80.0] if quick else [20.0, 40.0, 80.0, 160.0, 320.0]
+    return _force_scan_specs(lengths, forces, 5e4, preset)
 
 
 def _ratio(a, a_err, b, b_err):
@@ -285,7 +290,8 @@ def _sizes_summary(results):
                       "|J_u/J_rho| (F_u = 0) first grow with L, then saturate"}
 
 
-def _sizes_draw(ratios):
+def _force_scan_draw(ratios, title):
+    """Panels as in the Letter's Fig. 2 (or the current ratios), one series per length."""
     def draw(results, out):
         import matplotlib.pyplot as plt
 
@@ -310,8 +316,7 @@ def _sizes_draw(ratios):
             ax.set_xlabel(r"$\mathcal{F}_u$" if force == "F_u" else r"$\mathcal{F}_\rho$")
             ax.set_ylabel(label)
             ax.legend(fontsize=7)
-        fig.suptitle("Fig. 7: current ratios for several sizes" if ratios else
-                     "Fig. 6: Fig. 2 for several sizes (h = 1)")
+        fig.suptitle(title)
         fig.tight_layout()
         _save(fig, out)
     return draw
@@ -548,18 +553,14 @@ def _yt_draw(results, out):
 def _fig2_specs(preset):
     quick = preset == "quick"
     forces = np.round(np.linspace(0.1, 0.8 if quick else 1.0, 8 if quick else 10), 4).tolist()
-    base = {"length": 20.0, "barrier": 1.0, "T": 1.0, "mu": 1.5, "bins": 0}
-    base.update({"t_measure": 2e5} if quick else {"t_measure": 1e6, "rel_err": 0.005,
-                                                   "t_max": 1e8})
-    return {"F_u": {"base": {**base, "F_rho": 0.0}, "axes": {"F_u": forces}},
-            "F_rho": {"base": {**base, "F_u": 0.0}, "axes": {"F_rho": forces}}}
+    return _force_scan_specs([20.0], forces, 2e5, preset)
 
 
 def _fig2_summary(results):
     def significant_negative(ds, name):
         return int(np.sum(ds[name].values < -3 * ds[name + "_err"].values))
 
-    by_F_u, by_F_rho = results["F_u"], results["F_rho"]
+    by_F_u, by_F_rho = results["F_u"].isel(length=0), results["F_rho"].isel(length=0)
     turning = int(np.argmin(by_F_u.J_rho.values))
     return {
         "J_rho_inverse_points": significant_negative(by_F_u, "J_rho"),
@@ -571,84 +572,68 @@ def _fig2_summary(results):
     }
 
 
-def _fig2_draw(results, out):
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(9, 7))
-    panels = (("F_u", "J_rho", r"$J_\rho$", "(a)"), ("F_u", "J_u", r"$J_u$", "(b)"),
-              ("F_rho", "J_rho", r"$J_\rho$", "(c)"), ("F_rho", "J_u", r"$J_u$", "(d)"))
-    for ax, (force, name, label, tag) in zip(axes.T.ravel(), panels):
-        ds = results[force]
-        ax.errorbar(ds[force], ds[name], ds[name + "_err"], marker="o", ms=4, capsize=2,
-                    color="k")
-        ax.axhline(0.0, color="0.6", lw=0.8)
-        ax.set_xlabel(r"$\mathcal{F}_u$" if force == "F_u" else r"$\mathcal{F}_\rho$")
-        ax.set_ylabel(label)
-        ax.set_title(tag, loc="left")
-    fig.suptitle("Fig. 2: currents against one force, L = 20, h = 1 (the other force 0)")
-    fig.tight_layout()
-    _save(fig, out)
-
-
-RECIPES = {
-    "phase-transition": Recipe(
+RECIPES = {recipe.name: recipe for recipe in (
+    Recipe(
         name="phase-transition",
         description="heat baths: kappa(dT, L), kappa ~ L^alpha, <m(x)>; locates the "
                     "nonequilibrium phase transition (slides; Wang and Casati, PRL 118)",
         specs=_phase_transition_specs, draw=_phase_transition_draw,
         summary=_phase_transition_summary),
-    "engine": Recipe(
+    Recipe(
         name="engine",
         description="circular heat engine: (power, efficiency) over a load sweep on the "
                     "linear-response trade-off curve (slides; PRE 106)",
         specs=_engine_specs, draw=_engine_draw, summary=_engine_summary,
         extra=_engine_extra),
-    "fig2": Recipe(
+    Recipe(
         name="fig2",
         description="the Letter's Fig. 2: J_rho, J_u against F_u (F_rho = 0) and against "
                     "F_rho (F_u = 0), L = 20",
-        specs=_fig2_specs, draw=_fig2_draw, summary=_fig2_summary),
-    "fig6": Recipe(
+        specs=_fig2_specs, summary=_fig2_summary,
+        draw=_force_scan_draw(False, "Fig. 2: currents against one force, L = 20, h = 1 "
+                                     "(the other force 0)")),
+    Recipe(
         name="fig6",
         description="the Supplement's Fig. 6: Fig. 2 for several sizes (quick: L = 20, 40, "
                     "80; paper: up to 320)",
-        specs=_sizes_specs, draw=_sizes_draw(ratios=False), summary=_sizes_summary),
-    "fig7": Recipe(
+        specs=_sizes_specs, summary=_sizes_summary,
+        draw=_force_scan_draw(False, "Fig. 6: Fig. 2 for several sizes (h = 1)")),
+    Recipe(
         name="fig7",
         description="the Supplement's Fig. 7: J_rho/J_u (F_rho = 0) and J_u/J_rho "
                     "(F_u = 0) for several sizes (the data of fig6)",
-        specs=_sizes_specs, draw=_sizes_draw(ratios=True), summary=_sizes_summary,
-        data_name="fig6"),
-    "fig3": Recipe(
+        specs=_sizes_specs, summary=_sizes_summary, data_name="fig6",
+        draw=_force_scan_draw(True, "Fig. 7: current ratios for several sizes")),
+    Recipe(
         name="fig3",
         description="the Letter's Fig. 3: J_rho and J_u over the (F_rho, F_u) plane with "
                     "the zero-current contours; the inverse-current regions must not overlap",
         specs=_fig3_specs, draw=_fig3_draw, summary=_fig3_summary),
-    "fig4": Recipe(
+    Recipe(
         name="fig4",
         description="the Letter's Fig. 4: J_rho and L_ru against the barrier h at "
                     "F_u = 0.1 (L = 160; quick: L = 40)",
         specs=_fig4_specs, draw=_fig4_draw, summary=_fig4_summary),
-    "fig8": Recipe(
+    Recipe(
         name="fig8",
         description="the Supplement's Fig. 8: Onsager coefficients against L (finite "
                     "forces (f, 0) and (0, f))",
         specs=_size_specs, summary=_size_summary,
         draw=_size_draw(("L_rr", "L_ru", "L_ur", "L_uu"),
                         "Fig. 8: Onsager coefficients against L (h = 1)")),
-    "fig9": Recipe(
+    Recipe(
         name="fig9",
         description="the Supplement's Fig. 9: sigma, kappa, S and ZT against L (the data "
                     "of fig8)",
         specs=_size_specs, summary=_size_summary, data_name="fig8",
         draw=_size_draw(("sigma", "kappa", "S", "ZT"),
                         "Fig. 9: transport coefficients and ZT against L (h = 1)")),
-    "yt-vs-length": Recipe(
+    Recipe(
         name="yt-vs-length",
         description="engine figure of merit YT against L, channel A's barrier adapted as "
                     "L^-1/2 (slides: the route toward Carnot efficiency)",
         specs=lambda preset: {}, draw=_yt_draw, summary=_yt_summary, extra=_yt_extra),
-}
+)}
 
 
 def _save(fig, out):
