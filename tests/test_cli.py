@@ -72,3 +72,13 @@ def test_one_force_given_means_the_other_is_zero(capsys):
                  "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["F_rho"], result["F_u"]) == (0.2, 0.0)
+
+
+def test_the_default_transient_grows_with_the_relaxation_time_of_the_channel():
+    from coupledgas.params import RunParams
+
+    # max(200, L^2 / 2): the species' segregation relaxes diffusively
+    assert RunParams.create(length=5).t_transient == 200.0
+    assert RunParams.create(length=20).t_transient == 200.0
+    assert RunParams.create(length=320).t_transient == 51200.0
+    assert RunParams.create(length=320, t_transient=10).t_transient == 10.0

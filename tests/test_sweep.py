@@ -12,7 +12,7 @@ import xarray as xr
 
 from coupledgas.cli import main
 from coupledgas.simulate import Run
-from coupledgas.sweep import SweepSpec, slurm_cluster, sweep
+from coupledgas.sweep import SweepSpec, slurm_cluster, sweep, sweeps
 
 SPEC = """
 replicas = 2
@@ -100,6 +100,24 @@ def test_a_sweep_runs_on_an_existing_scheduler(tmp_path):
                    scheduler=cluster.scheduler_address)
     assert ds.J_rho.sizes == {"barrier": 2}
     assert (tmp_path / "results.nc").exists()
+
+
+def test_several_sweeps_share_one_queue_and_count_their_points_together(tmp_path):
+    base = {"length": 4, "t_measure": 500, "bins": 0}
+    parts = {"a": ({"base": base, "axes": {"barrier": [0.5, 1.0]}}, tmp_path / "a"),
+             "b": ({"base": base, "axes": {"barrier": [1.0, 2.0, 3.0]}}, tmp_path / "b")}
+    calls = []
+    results = sweeps(parts, workers=1, progress=lambda *counts: calls.append(counts))
+    assert results["a"].J_rho.sizes == {"barrier": 2}
+    assert results["b"].J_rho.sizes == {"barrier": 3}
+    assert calls[-1] == (5, 0, 0, 5)  # (done, running, failed, total) over both parts
+    # h = 1 is a point of both sweeps: each directory holds its own copy, the same run
+    assert results["a"].J_rho.sel(barrier=1.0) == results["b"].J_rho.sel(barrier=1.0)
+    assert len(finished_points(tmp_path / "a")) == 2
+    assert len(finished_points(tmp_path / "b")) == 3
+    calls.clear()
+    sweeps(parts, workers=1, progress=lambda *counts: calls.append(counts))
+    assert calls == []  # nothing left to compute, no cluster started
 
 
 def test_slurm_job_script_asks_for_one_single_threaded_worker_per_job():

@@ -61,7 +61,8 @@ M_ROD = typer.Option(0.5, "--m-rod", help="Rod mass M2.")
 RODS = typer.Option(None, "--rods", help="Number of rods [default: round(rho(T, mu) L / 2)].")
 ROD_WALLS = typer.Option(Walls.thermal, "--rod-walls", help="Rods at the ends: thermal "
                          "(fresh speed at the reservoir's T) or specular.")
-T_TRANSIENT = typer.Option(200.0, "--t-transient", help="Discarded time.")
+T_TRANSIENT = typer.Option(None, "--t-transient", help="Discarded time [default: "
+                           "max(200, L^2 / 2), the relaxation of the species' segregation].")
 T_MEASURE = typer.Option(100000.0, "--t-measure", help="Measured time.")
 SEED = typer.Option(1, "--seed", help="Random seed (same seed, same result).")
 T_MAX = typer.Option(None, "--t-max", help="With --rel-err: stop here even if the target "
@@ -71,6 +72,17 @@ REPLICAS = typer.Option(1, "--replicas", help="Independent replicas (seeds spawn
 WORKERS = typer.Option(1, "--workers", help="Processes for the replicas.")
 AS_JSON = typer.Option(False, "--json", help="Print one JSON object.")
 OUT = typer.Option(None, "--out", help="Write the Dataset (netCDF).")
+# where the points of a sweep (or a figure's sweeps) run
+SWEEP_WORKERS = typer.Option(None, "--workers",
+                             help="Local worker processes [default: one per core].")
+SCHEDULER = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler "
+                         "(tcp://host:8786) instead of a local cluster.")
+SLURM = typer.Option(False, "--slurm", help="Start workers as SLURM jobs (dask-jobqueue).")
+SLURM_QUEUE = typer.Option(None, "--slurm-queue", help="Partition.")
+SLURM_WALLTIME = typer.Option("24:00:00", "--slurm-walltime", help="Wall time per worker job.")
+SLURM_MEMORY = typer.Option("4GB", "--slurm-memory", help="Memory per job.")
+SLURM_JOBS = typer.Option(4, "--slurm-jobs", help="Worker jobs to submit.")
+SLURM_ACCOUNT = typer.Option(None, "--slurm-account", help="Account charged for the jobs.")
 
 
 
@@ -207,7 +219,7 @@ def run(
     dissipation: float = typer.Option(
         0.0, "--dissipation", help="Fraction delta in [0, 1) of the pair's relative "
         "kinetic energy lost at each encounter."),
-    t_transient: float = T_TRANSIENT,
+    t_transient: Optional[float] = T_TRANSIENT,
     t_measure: float = T_MEASURE,
     seed: int = SEED,
     bins: int = typer.Option(40, "--bins", help="Profile bins (0: no profiles)."),
@@ -294,7 +306,7 @@ def onsager_command(
     force: float = typer.Option(0.04, "--force", help="f of the forces method."),
     symmetric: bool = typer.Option(False, "--symmetric", help="Forces method: also run at "
                                    "-f and take central differences."),
-    t_transient: float = T_TRANSIENT,
+    t_transient: Optional[float] = T_TRANSIENT,
     t_measure: float = typer.Option(100000.0, "--t-measure", help="Measured time of each "
                                     "run (with --rel-err: the shortest)."),
     rel_err: Optional[float] = typer.Option(
@@ -477,40 +489,41 @@ def ring_command(
                f"{result['kappa_err']:.2g}")
 
 
-@app.command("sweep")
-def sweep_command(
-    spec: Path = typer.Argument(..., help="Sweep spec (TOML: [base], [axes], replicas)."),
-    out: Path = typer.Option(..., "--out", help="Sweep directory (results.nc, points/)."),
-    workers: Optional[int] = typer.Option(
-        None, "--workers", help="Local worker processes [default: one per core]."),
-    scheduler: Optional[str] = typer.Option(
-        None, "--scheduler", help="Address of a running Dask scheduler "
-        "(tcp://host:8786) instead of a local cluster."),
-    slurm: bool = typer.Option(False, "--slurm", help="Start workers as SLURM jobs "
-                               "(dask-jobqueue)."),
-    slurm_queue: Optional[str] = typer.Option(None, "--slurm-queue", help="Partition."),
-    slurm_walltime: str = typer.Option("24:00:00", "--slurm-walltime",
-                                       help="Wall time per worker job."),
-    slurm_memory: str = typer.Option("4GB", "--slurm-memory", help="Memory per job."),
-    slurm_jobs: int = typer.Option(4, "--slurm-jobs", help="Worker jobs to submit."),
-    slurm_account: Optional[str] = typer.Option(None, "--slurm-account"),
-):
-    """Run a grid of runs on Dask; rerunning computes only the missing points."""
-    from .sweep import SweepProgress, SweepSpec, sweep
-
+def _slurm_options(workers, scheduler, slurm, queue, walltime, memory, jobs, account):
+    """The ``slurm`` argument of ``sweep``, after checking that one executor is chosen."""
     chosen = [name for name, on in (("--workers", workers is not None),
                                     ("--scheduler", scheduler is not None),
                                     ("--slurm", slurm)) if on]
     if len(chosen) > 1:
         raise ParameterError("workers", f"choose one of {', '.join(chosen)}")
+    return dict(queue=queue, walltime=walltime, memory=memory, jobs=jobs,
+                account=account) if slurm else None
+
+
+@app.command("sweep")
+def sweep_command(
+    spec: Path = typer.Argument(..., help="Sweep spec (TOML: [base], [axes], replicas)."),
+    out: Path = typer.Option(..., "--out", help="Sweep directory (results.nc, points/)."),
+    workers: Optional[int] = SWEEP_WORKERS,
+    scheduler: Optional[str] = SCHEDULER,
+    slurm: bool = SLURM,
+    slurm_queue: Optional[str] = SLURM_QUEUE,
+    slurm_walltime: str = SLURM_WALLTIME,
+    slurm_memory: str = SLURM_MEMORY,
+    slurm_jobs: int = SLURM_JOBS,
+    slurm_account: Optional[str] = SLURM_ACCOUNT,
+):
+    """Run a grid of runs on Dask; rerunning computes only the missing points."""
+    from .sweep import SweepProgress, SweepSpec, sweep
+
+    slurm_options = _slurm_options(workers, scheduler, slurm, slurm_queue, slurm_walltime,
+                                   slurm_memory, slurm_jobs, slurm_account)
     loaded = SweepSpec.load(spec)
     total = len(loaded.points())
-    slurm_options = dict(queue=slurm_queue, walltime=slurm_walltime, memory=slurm_memory,
-                         jobs=slurm_jobs, account=slurm_account) if slurm else None
-    progress = SweepProgress(total) if sys.stderr.isatty() else None
+    progress = SweepProgress() if sys.stderr.isatty() else None
     results = sweep(loaded, out, workers=workers, scheduler=scheduler, slurm=slurm_options,
                     progress=progress)
-    if progress:
+    if progress is not None and progress.shown:
         sys.stderr.write("\n")
     typer.echo(f"{total} points, results: {out / 'results.nc'} "
                f"(dimensions: {dict(results.sizes)})")
@@ -523,12 +536,18 @@ def figure_command(
                                "paper (the publication's sizes and precision)."),
     out: Path = typer.Option(Path("figures"), "--out", help="Output folder."),
     list_: bool = typer.Option(False, "--list", help="List the recipes."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="Address of a running Dask scheduler."),
+    workers: Optional[int] = SWEEP_WORKERS,
+    scheduler: Optional[str] = SCHEDULER,
+    slurm: bool = SLURM,
+    slurm_queue: Optional[str] = SLURM_QUEUE,
+    slurm_walltime: str = SLURM_WALLTIME,
+    slurm_memory: str = SLURM_MEMORY,
+    slurm_jobs: int = SLURM_JOBS,
+    slurm_account: Optional[str] = SLURM_ACCOUNT,
 ):
     """Reproduce a figure: data (resumable sweeps), NAME.png/.pdf/.nc and a summary."""
     from .figures import RECIPES, figure
+    from .sweep import SweepProgress
 
     if list_:
         for recipe in RECIPES.values():
@@ -536,7 +555,13 @@ def figure_command(
         return
     if name is None:
         raise ParameterError("name", "give a figure name (coupledgas figure --list)")
-    summary = figure(name, preset=preset, out=out, workers=workers, scheduler=scheduler)
+    slurm_options = _slurm_options(workers, scheduler, slurm, slurm_queue, slurm_walltime,
+                                   slurm_memory, slurm_jobs, slurm_account)
+    progress = SweepProgress() if sys.stderr.isatty() else None
+    summary = figure(name, preset=preset, out=out, workers=workers, scheduler=scheduler,
+                     slurm=slurm_options, progress=progress)
+    if progress is not None and progress.shown:
+        sys.stderr.write("\n")
     typer.echo(json.dumps(summary, indent=1))
     typer.echo(f"wrote {out / name}.png, .pdf, .nc, .json")
 

@@ -102,7 +102,7 @@ def propagate(values, covariance, T, mu, samples=20000, seed=0):
 
 def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
             n_rods=None, rod_walls="thermal", method="forces", force=0.04,
-            symmetric=False, t_transient=200.0, t_measure=100000.0, rel_err=None,
+            symmetric=False, t_transient=None, t_measure=100000.0, rel_err=None,
             t_max=None, block_time=BLOCK_TIME, replicas=1, workers=1,
             seed=1) -> xr.Dataset:
     """Onsager matrix L_rr, L_ru, L_ur, L_uu and sigma, kappa, S, ZT with errors.

@@ -62,6 +62,18 @@ def _count(name, value, default):
     return int(number)
 
 
+def default_transient(length: float) -> float:
+    """Discarded time long enough for the channel to reach its steady state: max(200, L^2/2).
+
+    The slowest part of the approach is the segregation of the species (the <m(x)>
+    profile of the Letter's Fig. 5b), which relaxes diffusively. Measured from t = 0 at
+    F_u = 0.5, h = 1 (``coupledgas.simulate`` windows of <m(x)>): settled after about
+    1e4 at L = 160 and 3.5e4 at L = 320, i.e. about 0.4 L^2. The currents settle much
+    sooner. At L = 20 this gives 200.
+    """
+    return max(200.0, 0.5 * float(length) ** 2)
+
+
 @dataclass(frozen=True)
 class RunParams:
     """All parameters of one open-channel run.
@@ -90,8 +102,10 @@ class RunParams:
         speed at the wall's temperature) or ``specular`` (speed unchanged).
     dissipation : float
         Fraction delta in [0, 1) of the pair's relative kinetic energy lost at an encounter.
-    t_transient, t_measure : float
-        Discarded transient and measured time.
+    t_transient : float
+        Discarded transient; default ``default_transient(length)``, max(200, L^2 / 2).
+    t_measure : float
+        Measured time.
     seed : int
         Seed of the run's ``numpy.random.SeedSequence``.
     replica : int
@@ -124,7 +138,7 @@ class RunParams:
                T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
                m_rod=0.5, n_rods=None, n_bullets=None, rod_walls="thermal",
                bullet_walls="exchange",
-               dissipation=0.0, t_transient=200.0, t_measure=100000.0, seed=1,
+               dissipation=0.0, t_transient=None, t_measure=100000.0, seed=1,
                replica=-1):
         """Validate user input and build the parameters.
 
@@ -166,7 +180,8 @@ class RunParams:
         dissipation = _non_negative("dissipation", dissipation)
         if dissipation >= 1:
             raise ParameterError("dissipation", f"must lie in [0, 1), got {dissipation:g}")
-        t_transient = _non_negative("t_transient", t_transient)
+        t_transient = _non_negative("t_transient", default_transient(length)
+                                    if t_transient is None else t_transient)
         t_measure = _positive("t_measure", t_measure)
         n_rods = _count("n_rods", n_rods, round(float(thermo.density(T, mu)) * length / 2.0))
         if bullet_walls == "exchange":

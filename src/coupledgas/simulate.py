@@ -401,7 +401,7 @@ def execute(run: Run, checkpoint=None, checkpoint_every=600.0, progress=None) ->
 def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
              T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
              m_rod=0.5, n_rods=None, rod_walls="thermal", bullet_walls="exchange",
-             n_bullets=None, dissipation=0.0, t_transient=200.0, t_measure=100000.0, seed=1,
+             n_bullets=None, dissipation=0.0, t_transient=None, t_measure=100000.0, seed=1,
              bins=40, rel_err=None, t_max=None, checkpoint=None, checkpoint_every=600.0,
              progress=None) -> xr.Dataset:
     """Simulate the two-mass gas between two reservoirs.
@@ -432,9 +432,11 @@ def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
     dissipation : float
         Fraction delta in [0, 1) of the pair's relative kinetic energy lost at every
         encounter, momentum conserved (slides); the run reports the dissipated power.
-    t_transient, t_measure : float
-        Discarded transient and measured time (with ``rel_err``: the shortest measured
-        time, which also sets the block length t_measure / 1024).
+    t_transient : float, optional
+        Discarded transient [default: max(200, L^2 / 2), ``params.default_transient``].
+    t_measure : float
+        Measured time (with ``rel_err``: the shortest measured time, which also sets the
+        block length t_measure / 1024).
     seed : int
         Seed of the run's ``numpy.random.SeedSequence``; the same seed gives the same
         result bit for bit.

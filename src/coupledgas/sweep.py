@@ -280,16 +280,18 @@ def slurm_cluster(queue=None, walltime="24:00:00", memory="4GB", jobs=1, account
 class SweepProgress:
     """One terminal line: points done, running, failed, and the estimated time left."""
 
-    def __init__(self, total, stream=None):
-        self.total, self.stream = total, sys.stderr if stream is None else stream
+    def __init__(self, stream=None):
+        self.stream = sys.stderr if stream is None else stream
         self.started = time.monotonic()
+        self.shown = False
 
-    def __call__(self, done, running, failed):
+    def __call__(self, done, running, failed, total):
         elapsed = time.monotonic() - self.started
-        left = (self.total - done - failed) * elapsed / done if done else float("nan")
-        self.stream.write(f"\rpoints: {done}/{self.total} done, {running} running, "
+        left = (total - done - failed) * elapsed / done if done else float("nan")
+        self.stream.write(f"\rpoints: {done}/{total} done, {running} running, "
                           f"{failed} failed, ~{left:,.0f} s left\033[K")
         self.stream.flush()
+        self.shown = True
 
 
 def sweep(spec, out, client=None, workers=None, scheduler=None, slurm=None,
@@ -307,43 +309,68 @@ def sweep(spec, out, client=None, workers=None, scheduler=None, slurm=None,
         ``dask_client(workers, scheduler, slurm)`` (default: a local cluster with one
         worker process per core).
     progress : callable, optional
-        Called as ``progress(done, running, failed)`` as points finish.
+        Called as ``progress(done, running, failed, total)`` as points finish; the counts
+        are of the points this call computes (those not already on disk).
 
     Returns
     -------
     xarray.Dataset
         The combined results (also in ``out/results.nc``).
     """
-    spec = SweepSpec.load(spec)
-    out = Path(out)
-    (out / "points").mkdir(parents=True, exist_ok=True)
-    write_text(out / "spec.toml", spec.to_toml())
-    points = spec.points()
-    paths = {p.key(): out / "points" / f"{p.key()}.nc" for p in points}
-    missing = [p for p in points if not paths[p.key()].exists()]
+    return sweeps({"sweep": (spec, out)}, client, workers, scheduler, slurm,
+                  progress)["sweep"]
+
+
+def sweeps(parts: dict, client=None, workers=None, scheduler=None, slurm=None,
+           progress=None) -> dict:
+    """Several sweeps at once: their missing points share one cluster and one queue.
+
+    Parameters
+    ----------
+    parts : dict
+        Name -> ``(spec, out)``, each as in ``sweep``.
+    client, workers, scheduler, slurm, progress
+        As in ``sweep``; ``progress`` counts the points of all parts together.
+
+    Returns
+    -------
+    dict
+        Name -> the combined results of that sweep (also in its ``out/results.nc``).
+    """
+    loaded, missing = {}, []
+    for name, (spec, out) in parts.items():
+        spec, out = SweepSpec.load(spec), Path(out)
+        (out / "points").mkdir(parents=True, exist_ok=True)
+        write_text(out / "spec.toml", spec.to_toml())
+        paths = {p.key(): out / "points" / f"{p.key()}.nc" for p in spec.points()}
+        loaded[name] = (spec, out, paths)
+        missing += [(p, paths[p.key()]) for p in spec.points()
+                    if not paths[p.key()].exists()]
     failures = []
     if missing and client is None:
         with dask_client(workers, scheduler, slurm) as own:
-            failures = _compute(own, missing, paths, progress)
+            failures = _compute(own, missing, progress)
     elif missing:
-        failures = _compute(client, missing, paths, progress)
+        failures = _compute(client, missing, progress)
     if failures:
         raise RuntimeError(f"{len(failures)} sweep points failed (the others are saved; "
                            f"run the sweep again to retry): {failures[0]}")
-    results = combine(spec, [xr.load_dataset(paths[p.key()], engine="h5netcdf")
-                             for p in points])
-    write_netcdf(results, out / "results.nc")
+    results = {}
+    for name, (spec, out, paths) in loaded.items():
+        results[name] = combine(spec, [xr.load_dataset(paths[p.key()], engine="h5netcdf")
+                                       for p in spec.points()])
+        write_netcdf(results[name], out / "results.nc")
     return results
 
 
-def _compute(client, points, paths, progress):
-    """Submit the points, report progress as they finish; return the failures."""
+def _compute(client, missing, progress):
+    """Submit the (point, path) pairs, report progress as they finish; return the failures."""
     from dask.distributed import as_completed
 
-    futures = [client.submit(run_point, p.kind, p.params(), p.options(),
-                             str(paths[p.key()]), key=f"coupledgas-point-{p.key()}",
+    futures = [client.submit(run_point, p.kind, p.params(), p.options(), str(path),
+                             key=f"coupledgas-point-{p.key()}-{_path_tag(path)}",
                              retries=RETRIES, pure=False)
-               for p in points]
+               for p, path in missing]
     done, failures = 0, []
     n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
     for future in as_completed(futures):
@@ -353,8 +380,13 @@ def _compute(client, points, paths, progress):
             done += 1
         if progress is not None:
             left = len(futures) - done - len(failures)
-            progress(done, min(n_workers, left), len(failures))
+            progress(done, min(n_workers, left), len(failures), len(futures))
     return failures
+
+
+def _path_tag(path) -> str:
+    """A short hash of a point file's path: the same point in two sweeps is two tasks."""
+    return hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:8]
 
 
 def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
