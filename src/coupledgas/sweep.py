@@ -26,8 +26,10 @@ may stand for underscores. Unlike ``coupledgas run``, forces that are not given 
 The sweep directory holds ``spec.toml`` (a copy), ``points/<hash>.nc`` (one result per
 finished point, named by a hash of its full parameters and seed, written atomically) and
 ``results.nc``, the combined Dataset with one dimension per axis (and ``replica``).
-Running the same sweep again computes only the missing points; a killed sweep loses
-only the points in flight; Dask retries a point whose worker died.
+Running the same sweep again computes only the missing points, and a point in flight
+resumes from its checkpoint (``points/.<hash>.checkpoint.npz``, saved every ten minutes
+of wall time), so a killed sweep loses at most ten minutes of each running point; Dask
+retries a point whose worker died.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ ENGINE_SCALARS = tuple(f"{name}{suffix}" for name in (
     "mu_cold") for suffix in ("", "_err"))
 KINDS = ("run", "engine")
 RETRIES = 3
+#: wall-clock seconds between the checkpoints of a running point
+CHECKPOINT_EVERY = 600.0
 
 
 def _engine_parameters():
@@ -216,17 +220,40 @@ class SweepPoint:
 
 
 def run_point(kind: str, params, options: dict, path: str) -> str:
-    """Run one point and write its Dataset to ``path`` atomically (on a Dask worker)."""
-    from .heat_engine import heat_engine
-    from .simulate import Run
+    """Run one point and write its Dataset to ``path`` atomically (on a Dask worker).
 
-    if not Path(path).exists():
-        if kind == "engine":
-            ds = heat_engine(**params)
-        else:
-            ds = Run.start(params, **options).advance().dataset()
-        write_netcdf(ds, Path(path))
-    return path
+    A run point saves a checkpoint beside its file (``.<hash>.checkpoint.npz``) every
+    ``CHECKPOINT_EVERY`` seconds of wall time; when the point runs again after its
+    worker died or the sweep was killed, it resumes from there, bit for bit as if it
+    had not stopped.
+    """
+    from .heat_engine import heat_engine
+    from .simulate import Run, execute
+
+    path = Path(path)
+    if path.exists():
+        return str(path)
+    if kind == "engine":
+        write_netcdf(heat_engine(**params), path)
+        return str(path)
+    checkpoint = path.with_name(f".{path.stem}.checkpoint.npz")
+    run = _resumed(checkpoint, params) or Run.start(params, **options)
+    write_netcdf(execute(run, checkpoint, CHECKPOINT_EVERY).dataset(), path)
+    checkpoint.unlink(missing_ok=True)
+    return str(path)
+
+
+def _resumed(checkpoint: Path, params):
+    """The run saved in ``checkpoint`` if it is one of ``params``, else None."""
+    from .checkpoint import load
+
+    if not checkpoint.exists():
+        return None
+    try:
+        run = load(checkpoint)
+    except ParameterError:  # unreadable: start the point again
+        return None
+    return run if run.params == params else None
 
 
 @contextmanager
