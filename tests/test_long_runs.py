@@ -149,3 +149,5 @@ def test_progress_line_shows_time_rate_currents_and_time_left():
     for field in ("t = 500", "M events/s", "J_rho = ", "J_u = ", "left ~"):
         assert field in last
     assert os.linesep not in stream.getvalue()
+    # the transient (default 200 here) reports too, in pieces of one block length
+    assert "transient 200 / 200" in stream.getvalue()

@@ -14,7 +14,7 @@ def _clock(seconds: float) -> str:
 class ProgressLine:
     """Rewrites one terminal line at most every ``interval`` seconds.
 
-    Shows the simulated time, events per second, the current values and errors of
+    Shows the simulated time (during the transient: how far it is), events per second, the current values and errors of
     J_rho and J_u, and the estimated time left: for a fixed run from the remaining
     measured time; for a precision target from the error's 1/sqrt(t) decay, capped by
     t_max.
@@ -32,7 +32,9 @@ class ProgressLine:
             return
         self._last = now
         measured, rate = run.measured_time, run.events / max(run.kernel_seconds, 1e-9)
-        parts = [f"t = {measured:,.0f}", f"{rate / 1e6:.2f} M events/s"]
+        parts = [f"t = {measured:,.0f}" if run.n_blocks else
+                 f"transient {run.state.clock:,.0f} / {run.params.t_transient:,.0f}",
+                 f"{rate / 1e6:.2f} M events/s"]
         target = run.params.t_measure
         if run.n_blocks >= 4:
             estimates = run.current_estimates()
