@@ -14,10 +14,10 @@ def _clock(seconds: float) -> str:
 class ProgressLine:
     """Rewrites one terminal line at most every ``interval`` seconds.
 
-    Shows the simulated time (during the transient: how far it is), events per second, the current values and errors of
-    J_rho and J_u, and the estimated time left: for a fixed run from the remaining
-    measured time; for a precision target from the error's 1/sqrt(t) decay, capped by
-    t_max.
+    Shows the simulated time (during the transient: how far it is), events per second,
+    the current values and errors of J_rho and J_u, and the estimated time left: for a
+    fixed run from the remaining measured time; for a precision target from the error's
+    1/sqrt(t) decay, capped by t_max.
     """
 
     def __init__(self, stream=None, interval=0.5):
