@@ -37,6 +37,8 @@ def test_figure_list_and_unknown_name(capsys):
     assert "phase-transition" in capsys.readouterr().out
     assert main(["figure", "fig99"]) == 2
     assert "unknown figure" in capsys.readouterr().err
+    assert main(["figure", "fig2", "--slurm", "--workers", "2"]) == 2
+    assert "--workers: choose one of --workers, --slurm" in capsys.readouterr().err
 
 
 def test_engine_recipe_puts_simulated_points_beside_the_linear_response_curve(
@@ -59,6 +61,12 @@ def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch):
     summary = json.loads((tmp_path / "yt-vs-length.json").read_text())
     assert summary["barrier_a"] == [figures.adapted_barrier(5.0), 1.0]
     assert all(np.isfinite(summary["YT"]))
+    # the four Onsager matrices are kept: drawing it again computes nothing
+    kept = {p: p.stat().st_mtime_ns for p in (tmp_path / "yt-vs-length-data").glob("o*.nc")}
+    assert len(kept) == 4
+    assert main(["figure", "yt-vs-length", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept
+    assert json.loads((tmp_path / "yt-vs-length.json").read_text()) == summary
 
 
 def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypatch):
@@ -158,3 +166,26 @@ def test_fig6_and_fig7_show_the_inverse_currents_at_every_size(tmp_path, monkeyp
     # the particle current is inverse at both sizes (the Supplement, Fig. 6a)
     assert summary["J_rho_inverse_points"] == 2
     assert all(r < 0 for r in summary["J_rho_over_J_u_at_smallest_F_u"])
+
+
+def test_fig5_recipe_finds_the_bullets_domain_forming_at_the_hot_end(tmp_path, monkeypatch):
+    original = figures.RECIPES["fig5"]
+
+    def tiny(preset):
+        specs = original.specs("quick")
+        specs["scan"]["base"].update(length=40.0, t_measure=10000.0, bins=8)
+        specs["scan"]["axes"]["F_u"] = [0.1, 0.5, 1.0, 1.4]
+        return specs
+
+    monkeypatch.setitem(figures.RECIPES, "fig5", replace(original, specs=tiny))
+    assert main(["figure", "fig5", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "fig5.json").read_text())
+    hot_end = summary["hot_end_mean_mass"]
+    # mixed near equilibrium (between M2 = 0.5 and M1 = 1), bullets only at large F_u
+    assert 0.6 < hot_end[0] < 0.9 and hot_end[-1] > 0.995
+    assert all(a < b for a, b in zip(hot_end, hot_end[1:]))
+    assert 0.1 < summary["onset_F_u"] < 1.4
+    domain = summary["pure_bullet_domain_x_over_L"]
+    assert domain[0] is None and domain[-1] > 0.1
+    assert summary["J_rho_inverse_points"] >= 3
+    assert (tmp_path / "fig5.png").stat().st_size > 5000

@@ -3,12 +3,14 @@ and the matplotlib drawing, with a ``quick`` preset for a laptop and a ``paper``
 for a cluster.
 
 A recipe is a ``Recipe``: ``specs(preset)`` gives the sweep specs, ``extra(preset,
-workers)`` any data computed outside sweeps (e.g. Onsager matrices), ``draw(results,
-out)`` the figure, ``summary(results)`` what the figure finds.
+workers, data)`` any data computed outside sweeps (Onsager matrices, each kept in the
+data folder ``data`` once computed), ``draw(results, out)`` the figure,
+``summary(results)`` what the figure finds.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ import xarray as xr
 
 from .files import atomic_path, write_netcdf, write_text
 from .params import ParameterError
-from .sweep import sweep
+from .sweep import sweeps
 
 PRESETS = ("quick", "paper")
 
@@ -33,7 +35,7 @@ class Recipe:
     specs: Callable[[str], dict]
     draw: Callable[[dict, Path], None]
     summary: Callable[[dict], dict]
-    extra: Callable[[str, object], dict] = lambda preset, workers: {}
+    extra: Callable[[str, object, Path], dict] = lambda preset, workers, data: {}
     data_name: str = ""  # share another recipe's sweep points (default: its own)
 
 
@@ -61,11 +63,21 @@ def _phase_transition_specs(preset):
     return {"scan": {
         "base": {"barrier": 1.0, "T": PT_T, "m_bullet": PT_MASSES[0], "m_rod": PT_MASSES[1],
                  "bullet_walls": "thermal", "bins": 20 if quick else 40,
-                 "t_transient": 2000.0 if quick else 20000.0,
-                 "t_measure": 20000.0 if quick else 1e6},
+                 "t_measure": 20000.0 if quick else 1e6},  # transient: the L^2 default
         "axes": {"length": [20, 40, 80] if quick else [20, 40, 80, 160, 320, 640],
                  "F_u": [round(float(_force_for(d)), 6) for d in delta_T]},
     }}
+
+
+def _first_crossing(x, values, level):
+    """Where ``values`` (sampled at increasing ``x``) first reach ``level``, interpolated
+    linearly between the bracketing samples; None when the scan does not bracket it."""
+    above = np.nonzero(np.asarray(values) >= level)[0]
+    if above.size == 0 or above[0] == 0:
+        return None
+    i = above[0]
+    f = (level - values[i - 1]) / (values[i] - values[i - 1])
+    return float(x[i - 1] + f * (x[i] - x[i - 1]))
 
 
 def _pure_fraction(mean_mass):
@@ -83,22 +95,12 @@ def _phase_transition_summary(results):
     exponent = np.array([np.polyfit(log_L, np.log(ds.kappa.isel(F_u=i).values), 1)[0]
                          for i in range(ds.sizes["F_u"])])
     pure = _pure_fraction(ds.mean_mass.isel(length=-1).values)
-
-    def crossing(values, level):
-        """Where ``values`` first reach ``level`` (None: not bracketed by the scan)."""
-        above = np.nonzero(values >= level)[0]
-        if above.size == 0 or above[0] == 0:
-            return None
-        i = above[0]
-        f = (level - values[i - 1]) / (values[i] - values[i - 1])
-        return float(delta_T[i - 1] + f * (delta_T[i] - delta_T[i - 1]))
-
     return {
         "delta_T": delta_T.round(4).tolist(),
         "kappa_exponent": exponent.round(3).tolist(),
         "pure_fraction_largest_L": pure.round(3).tolist(),
-        "transition_from_exponent": crossing(exponent, 0.5),
-        "transition_from_separation": crossing(pure, 0.5),
+        "transition_from_exponent": _first_crossing(delta_T, exponent, 0.5),
+        "transition_from_separation": _first_crossing(delta_T, pure, 0.5),
         "criteria": "kappa ~ L^alpha with alpha crossing 1/2; more than half of the largest "
                     "channel in pure single-species domains (<m(x)> within 1% of a mass); "
                     "null: the scan does not bracket the crossing",
@@ -176,14 +178,14 @@ def _engine_specs(preset):
         "axes": {"load_b": loads}}}
 
 
-def _engine_extra(preset, workers):
+def _engine_extra(preset, workers, data):
     from .heat_engine import linear_response
-    from .onsager import onsager
 
     setup = _engine_setup(preset)
     kw = dict(length=setup["length"], T=float(np.mean(ENGINE_T)), mu=1.5, force=0.1,
-              t_measure=setup["t_measure"], workers=workers or 1)
-    a, b = onsager(barrier=1.0, seed=11, **kw), onsager(barrier=0.0, seed=12, **kw)
+              t_measure=setup["t_measure"])
+    a = _kept_onsager(data, workers, barrier=1.0, seed=11, **kw)
+    b = _kept_onsager(data, workers, barrier=0.0, seed=12, **kw)
     return {"onsager_a": a, "onsager_b": b,
             "prediction": linear_response(a, b, *ENGINE_T)}
 
@@ -424,6 +426,120 @@ def _fig4_draw(results, out):
     _save(fig, out)
 
 
+# --- the Letter's Fig. 5: J_rho(F_u) at large L and the bullets' domain in <m(x)> ---
+
+def _fig5_specs(preset):
+    quick = preset == "quick"
+    # the Letter's panel (b) shows the middle five forces: centred on the onset, which
+    # is near 0.4 at L = 1280 and 0.56 at L = 320 (docs/figures)
+    forces = ([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] if quick else
+              [0.05, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8])
+    base = {"length": 320.0 if quick else 1280.0, "barrier": 1.0, "F_rho": 0.0,
+            "m_bullet": 1.0, "m_rod": 0.5, "bins": 32 if quick else 128}
+    # t_transient: the default max(200, L^2 / 2), which lets the domain form
+    base.update({"t_measure": 4e4} if quick else {"t_measure": 1e6, "rel_err": 0.005,
+                                                   "t_max": 1e8})
+    return {"scan": {"base": base, "axes": {"F_u": forces}}}
+
+
+def _fig5_profiles(ds):
+    """The forces whose <m(x)> panel (b) draws: the middle five, as in the Letter."""
+    n = ds.sizes["F_u"]
+    start = max((n - 5) // 2, 0)
+    return ds.F_u.values[start:start + 5]
+
+
+def _fig5_analysis(ds):
+    """Rescaled current, hot-end mass and pure-bullet domain of each force, and onsets.
+
+    The rescaled current L~_ru = J_rho L / F_u (the inset of Fig. 5a) tends to L_ru as
+    F_u -> 0. An edge is in a pure bullet domain when <m(x)> lies within ``PURE`` of
+    (M1 - M2) of M1; the domain is the run of such edges from the hot end (x = 0).
+    """
+    L, F = ds.attrs["base_length"], ds.F_u.values
+    heavy, light = ds.attrs["base_m_bullet"], ds.attrs["base_m_rod"]
+    pure_level = heavy - PURE * (heavy - light)
+    mean_mass = ds.mean_mass.values  # (F_u, x_edge_rel)
+    pure = mean_mass >= pure_level
+    leading = np.argmin(np.hstack([pure, np.zeros((F.size, 1), bool)]), axis=1)
+    extent = np.where(leading > 0, ds.x_edge_rel.values[np.maximum(leading - 1, 0)], np.nan)
+    rescaled = ds.J_rho.values * L / F
+    turning = int(np.argmin(np.abs(rescaled)))
+    return {"rescaled": rescaled, "rescaled_err": ds.J_rho_err.values * L / F,
+            "hot_end_mass": mean_mass[:, 0], "hot_end_mass_err": ds.mean_mass_err.values[:, 0],
+            "pure_level": pure_level, "domain_extent": extent,
+            "onset": _first_crossing(F, mean_mass[:, 0], pure_level),
+            "turning_point": float(F[turning]) if 0 < turning < F.size - 1 else None}
+
+
+def _fig5_summary(results):
+    ds = results["scan"]
+    a = _fig5_analysis(ds)
+
+    def listed(values, digits=5):
+        return [None if not np.isfinite(v) else round(float(v), digits) for v in values]
+
+    return {
+        "length": ds.attrs["base_length"], "F_u": ds.F_u.values.tolist(),
+        "J_rho": listed(ds.J_rho.values, 6), "J_rho_err": listed(ds.J_rho_err.values, 6),
+        "J_rho_L_over_F_u": listed(a["rescaled"], 3),
+        "J_rho_L_over_F_u_err": listed(a["rescaled_err"], 3),
+        "hot_end_mean_mass": listed(a["hot_end_mass"]),
+        "hot_end_mean_mass_err": listed(a["hot_end_mass_err"]),
+        "pure_bullet_domain_x_over_L": listed(a["domain_extent"], 4),
+        "onset_F_u": a["onset"],
+        "rescaled_current_turning_point_F_u": a["turning_point"],
+        "J_rho_inverse_points": int(np.sum(ds.J_rho.values < -3 * ds.J_rho_err.values)),
+        "criteria": f"onset: F_u where <m> at the hot end (x -> 0+) first reaches "
+                    f"{a['pure_level']:g} (within {PURE:.0%} of M1 - M2 of M1), linearly "
+                    f"interpolated; pure bullet domain: the edges from x = 0 on where <m> "
+                    f"stays there (null: none); turning point: the F_u of smallest "
+                    f"|J_rho L / F_u| (null: at an end of the scan)",
+        "letter": "L = 1280: |J_rho| grows slowly below F_u(c) ~ 0.4 and sharply above; "
+                  "J_rho L / F_u first decays in magnitude, then grows; at F_u(c) the hot "
+                  "end holds only bullets, and beyond it a pure bullet domain grows",
+    }
+
+
+def _fig5_draw(results, out):
+    import matplotlib.pyplot as plt
+
+    ds = results["scan"]
+    a = _fig5_analysis(ds)
+    L = ds.attrs["base_length"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    ax = axes[0]
+    ax.errorbar(ds.F_u, ds.J_rho, ds.J_rho_err, marker="o", ms=4, capsize=2, color="k")
+    ax.set_xlabel(r"$\mathcal{F}_u$")
+    ax.set_ylabel(r"$J_\rho$")
+    ax.set_title("(a)", loc="left")
+    if a["onset"] is not None:
+        ax.axvline(a["onset"], ls=":", color="k", lw=0.8)
+    inset = ax.inset_axes([0.56, 0.56, 0.41, 0.38])  # J_rho falls from top left
+    inset.errorbar(ds.F_u, a["rescaled"], a["rescaled_err"], marker="o", ms=3, capsize=2,
+                   color="k")
+    inset.set_xlabel(r"$\mathcal{F}_u$", fontsize=8, labelpad=1)
+    inset.set_ylabel(r"$\tilde{\mathcal{L}}_{\rho u} = J_\rho L / \mathcal{F}_u$",
+                     fontsize=8)
+    inset.tick_params(labelsize=7)
+    ax = axes[1]
+    chosen = _fig5_profiles(ds)
+    for k, F_u in enumerate(chosen):
+        ax.plot(ds.x_edge_rel * L, ds.mean_mass.sel(F_u=F_u),
+                color=plt.cm.viridis(k / max(len(chosen) - 1, 1)),
+                label=rf"$\mathcal{{F}}_u$ = {F_u:g}")
+    ax.axhline(a["pure_level"], color="0.6", lw=0.8, ls="--")
+    ax.set_xlabel("x (hot end left)")
+    ax.set_ylabel(r"$\langle m(x) \rangle$")
+    ax.set_title("(b)", loc="left")
+    ax.legend(fontsize=8)
+    onset = "not reached" if a["onset"] is None else f"{a['onset']:.2f}"
+    fig.suptitle(f"Fig. 5: F_rho = 0, L = {L:g}, h = 1; onset of the pure bullet end "
+                 f"F_u(c) = {onset} (dotted)")
+    fig.tight_layout()
+    _save(fig, out)
+
+
 # --- the Supplement's Figs. 8 and 9: Onsager and transport coefficients against L ---
 
 def _size_specs(preset):
@@ -504,16 +620,15 @@ def adapted_barrier(length, h_20=1.0):
     return h_20 * (length / 20.0) ** -0.5
 
 
-def _yt_extra(preset, workers):
+def _yt_extra(preset, workers, data):
     from .heat_engine import linear_response
-    from .onsager import onsager
 
     setup = _yt_setup(preset)
     rows = []
     for k, L in enumerate(setup["lengths"]):
-        kw = dict(length=L, force=0.1, t_measure=setup["t_measure"], workers=workers or 1)
-        a = onsager(barrier=adapted_barrier(L), seed=100 + 2 * k, **kw)
-        b = onsager(barrier=0.0, seed=101 + 2 * k, **kw)
+        kw = dict(length=L, force=0.1, t_measure=setup["t_measure"])
+        a = _kept_onsager(data, workers, barrier=adapted_barrier(L), seed=100 + 2 * k, **kw)
+        b = _kept_onsager(data, workers, barrier=0.0, seed=101 + 2 * k, **kw)
         rows.append(linear_response(a, b, 1.05, 0.95))
     combined = xr.concat([r[["YT", "YT_err", "eta_max", "eta_max_err"]] for r in rows],
                          dim="length")
@@ -593,6 +708,12 @@ RECIPES = {recipe.name: recipe for recipe in (
         draw=_force_scan_draw(False, "Fig. 2: currents against one force, L = 20, h = 1 "
                                      "(the other force 0)")),
     Recipe(
+        name="fig5",
+        description="the Letter's Fig. 5: J_rho(F_u) at L = 1280 (quick: 320) with "
+                    "J_rho L / F_u, and <m(x)> showing the bullets' domain at the hot end; "
+                    "reports the onset",
+        specs=_fig5_specs, draw=_fig5_draw, summary=_fig5_summary),
+    Recipe(
         name="fig6",
         description="the Supplement's Fig. 6: Fig. 2 for several sizes (quick: L = 20, 40, "
                     "80; paper: up to 320)",
@@ -636,6 +757,22 @@ RECIPES = {recipe.name: recipe for recipe in (
 )}
 
 
+def _kept_onsager(data, workers, **parameters):
+    """``onsager(**parameters)`` on ``workers`` processes, computed once: the matrix is
+    kept in ``data/onsager-<hash of the parameters>.nc``, so an interrupted figure
+    computes only the matrices it has not finished."""
+    from .onsager import onsager
+
+    key = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:20]
+    path = Path(data) / f"onsager-{key}.nc"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return xr.load_dataset(path, engine="h5netcdf")
+    matrix = onsager(**parameters, workers=workers or 1)
+    write_netcdf(matrix, path)
+    return matrix
+
+
 def _save(fig, out):
     import matplotlib.pyplot as plt
 
@@ -646,12 +783,15 @@ def _save(fig, out):
 
 
 def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
-           slurm=None) -> dict:
+           slurm=None, progress=None) -> dict:
     """Compute (or reuse) a recipe's data, draw it, and return its summary.
 
     Writes ``out/NAME.nc`` (per sweep: ``out/NAME.<part>.nc``), ``out/NAME.png``,
-    ``out/NAME.pdf`` and ``out/NAME.json`` (the summary); the sweep points live in
-    ``out/NAME-data/`` so that an interrupted figure resumes.
+    ``out/NAME.pdf`` and ``out/NAME.json`` (the summary); the sweep points and Onsager
+    matrices live in ``out/NAME-data/`` so that an interrupted figure resumes. The
+    points of all the recipe's sweeps share one cluster (``workers``, ``scheduler`` or
+    ``slurm``, as in ``sweep``); ``progress(done, running, failed, total)`` counts them.
+    Onsager matrices run on ``workers`` local processes.
     """
     import matplotlib
 
@@ -664,11 +804,10 @@ def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
     recipe = RECIPES[name]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    results = {}
-    for part, spec in recipe.specs(preset).items():
-        results[part] = sweep(spec, out / f"{recipe.data_name or name}-data" / part,
-                              workers=workers, scheduler=scheduler, slurm=slurm)
-    results.update(recipe.extra(preset, workers))
+    data = out / f"{recipe.data_name or name}-data"
+    results = sweeps({part: (spec, data / part) for part, spec in recipe.specs(preset).items()},
+                     workers=workers, scheduler=scheduler, slurm=slurm, progress=progress)
+    results.update(recipe.extra(preset, workers, data))
     for part, ds in results.items():
         write_netcdf(ds, out / (f"{name}.nc" if len(results) == 1 else f"{name}.{part}.nc"))
     recipe.draw(results, out / name)
