@@ -34,7 +34,10 @@ def test_phase_transition_recipe_draws_and_locates_the_transition(tmp_path, monk
 
 def test_figure_list_and_unknown_name(capsys):
     assert main(["figure", "--list"]) == 0
-    assert "phase-transition" in capsys.readouterr().out
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    # every figure of the Letter and its Supplement, in its numbering, then the slides'
+    assert listed[:8] == [f"fig{k}" for k in range(2, 10)]
+    assert "phase-transition" in listed and "engine" in listed
     assert main(["figure", "fig99"]) == 2
     assert "unknown figure" in capsys.readouterr().err
     assert main(["figure", "fig2", "--slurm", "--workers", "2"]) == 2

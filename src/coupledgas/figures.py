@@ -689,24 +689,22 @@ def _fig2_summary(results):
 
 RECIPES = {recipe.name: recipe for recipe in (
     Recipe(
-        name="phase-transition",
-        description="heat baths: kappa(dT, L), kappa ~ L^alpha, <m(x)>; locates the "
-                    "nonequilibrium phase transition (slides; Wang and Casati, PRL 118)",
-        specs=_phase_transition_specs, draw=_phase_transition_draw,
-        summary=_phase_transition_summary),
-    Recipe(
-        name="engine",
-        description="circular heat engine: (power, efficiency) over a load sweep on the "
-                    "linear-response trade-off curve (slides; PRE 106)",
-        specs=_engine_specs, draw=_engine_draw, summary=_engine_summary,
-        extra=_engine_extra),
-    Recipe(
         name="fig2",
         description="the Letter's Fig. 2: J_rho, J_u against F_u (F_rho = 0) and against "
                     "F_rho (F_u = 0), L = 20",
         specs=_fig2_specs, summary=_fig2_summary,
         draw=_force_scan_draw(False, "Fig. 2: currents against one force, L = 20, h = 1 "
                                      "(the other force 0)")),
+    Recipe(
+        name="fig3",
+        description="the Letter's Fig. 3: J_rho and J_u over the (F_rho, F_u) plane with "
+                    "the zero-current contours; the inverse-current regions must not overlap",
+        specs=_fig3_specs, draw=_fig3_draw, summary=_fig3_summary),
+    Recipe(
+        name="fig4",
+        description="the Letter's Fig. 4: J_rho and L_ru against the barrier h at "
+                    "F_u = 0.1 (L = 160; quick: L = 40)",
+        specs=_fig4_specs, draw=_fig4_draw, summary=_fig4_summary),
     Recipe(
         name="fig5",
         description="the Letter's Fig. 5: J_rho(F_u) at L = 1280 (quick: 320) with "
@@ -726,16 +724,6 @@ RECIPES = {recipe.name: recipe for recipe in (
         specs=_sizes_specs, summary=_sizes_summary, data_name="fig6",
         draw=_force_scan_draw(True, "Fig. 7: current ratios for several sizes")),
     Recipe(
-        name="fig3",
-        description="the Letter's Fig. 3: J_rho and J_u over the (F_rho, F_u) plane with "
-                    "the zero-current contours; the inverse-current regions must not overlap",
-        specs=_fig3_specs, draw=_fig3_draw, summary=_fig3_summary),
-    Recipe(
-        name="fig4",
-        description="the Letter's Fig. 4: J_rho and L_ru against the barrier h at "
-                    "F_u = 0.1 (L = 160; quick: L = 40)",
-        specs=_fig4_specs, draw=_fig4_draw, summary=_fig4_summary),
-    Recipe(
         name="fig8",
         description="the Supplement's Fig. 8: Onsager coefficients against L (finite "
                     "forces (f, 0) and (0, f))",
@@ -749,6 +737,18 @@ RECIPES = {recipe.name: recipe for recipe in (
         specs=_size_specs, summary=_size_summary, data_name="fig8",
         draw=_size_draw(("sigma", "kappa", "S", "ZT"),
                         "Fig. 9: transport coefficients and ZT against L (h = 1)")),
+    Recipe(
+        name="phase-transition",
+        description="heat baths: kappa(dT, L), kappa ~ L^alpha, <m(x)>; locates the "
+                    "nonequilibrium phase transition (slides; Wang and Casati, PRL 118)",
+        specs=_phase_transition_specs, draw=_phase_transition_draw,
+        summary=_phase_transition_summary),
+    Recipe(
+        name="engine",
+        description="circular heat engine: (power, efficiency) over a load sweep on the "
+                    "linear-response trade-off curve (slides; PRE 106)",
+        specs=_engine_specs, draw=_engine_draw, summary=_engine_summary,
+        extra=_engine_extra),
     Recipe(
         name="yt-vs-length",
         description="engine figure of merit YT against L, channel A's barrier adapted as "
