@@ -80,6 +80,20 @@ def _first_crossing(x, values, level):
     return float(x[i - 1] + f * (x[i] - x[i - 1]))
 
 
+def _crossing_error(x, values, errors, level):
+    """Standard error of ``_first_crossing`` from the independent errors of the two
+    bracketing samples: the interpolated x* moves by (1 - f) e_0 / slope and f e_1 /
+    slope, f the fraction of the way from the first to the second. None when the scan
+    does not bracket the crossing."""
+    above = np.nonzero(np.asarray(values) >= level)[0]
+    if above.size == 0 or above[0] == 0:
+        return None
+    i = above[0]
+    f = (level - values[i - 1]) / (values[i] - values[i - 1])
+    slope = (values[i] - values[i - 1]) / (x[i] - x[i - 1])
+    return float(np.hypot((1 - f) * errors[i - 1], f * errors[i]) / abs(slope))
+
+
 def _pure_fraction(mean_mass):
     """Fraction of the bin edges inside a pure bullet or pure rod domain."""
     heavy, light = PT_MASSES
@@ -469,6 +483,8 @@ def _fig5_analysis(ds):
             "hot_end_mass": mean_mass[:, 0], "hot_end_mass_err": ds.mean_mass_err.values[:, 0],
             "pure_level": pure_level, "domain_extent": extent,
             "onset": _first_crossing(F, mean_mass[:, 0], pure_level),
+            "onset_err": _crossing_error(F, mean_mass[:, 0], ds.mean_mass_err.values[:, 0],
+                                         pure_level),
             "turning_point": float(F[turning]) if 0 < turning < F.size - 1 else None}
 
 
@@ -487,12 +503,13 @@ def _fig5_summary(results):
         "hot_end_mean_mass": listed(a["hot_end_mass"]),
         "hot_end_mean_mass_err": listed(a["hot_end_mass_err"]),
         "pure_bullet_domain_x_over_L": listed(a["domain_extent"], 4),
-        "onset_F_u": a["onset"],
+        "onset_F_u": a["onset"], "onset_F_u_err": a["onset_err"],
         "rescaled_current_turning_point_F_u": a["turning_point"],
         "J_rho_inverse_points": int(np.sum(ds.J_rho.values < -3 * ds.J_rho_err.values)),
         "criteria": f"onset: F_u where <m> at the hot end (x -> 0+) first reaches "
                     f"{a['pure_level']:g} (within {PURE:.0%} of M1 - M2 of M1), linearly "
-                    f"interpolated; pure bullet domain: the edges from x = 0 on where <m> "
+                    f"interpolated (its error from the errors of <m> at the two "
+                    f"bracketing forces); pure bullet domain: the edges from x = 0 on where <m> "
                     f"stays there (null: none); turning point: the F_u of smallest "
                     f"|J_rho L / F_u| (null: at an end of the scan)",
         "letter": "L = 1280: |J_rho| grows slowly below F_u(c) ~ 0.4 and sharply above; "
@@ -533,7 +550,8 @@ def _fig5_draw(results, out):
     ax.set_ylabel(r"$\langle m(x) \rangle$")
     ax.set_title("(b)", loc="left")
     ax.legend(fontsize=8)
-    onset = "not reached" if a["onset"] is None else f"{a['onset']:.2f}"
+    onset = ("not reached" if a["onset"] is None
+             else f"{a['onset']:.2f} +- {a['onset_err']:.2f}")
     fig.suptitle(f"Fig. 5: F_rho = 0, L = {L:g}, h = 1; onset of the pure bullet end "
                  f"F_u(c) = {onset} (dotted)")
     fig.tight_layout()
