@@ -82,7 +82,9 @@ def test_ring_command_prints_rate_and_green_kubo(capsys):
 @pytest.mark.parametrize("args,name", [(["--particles", "1"], "--particles"),
                                        (["--masses", "1,-3"], "--masses"),
                                        (["--masses", "1"], "--masses"),
-                                       (["--cutoff", "1e6"], "--cutoff")])
+                                       (["--cutoff", "1e6"], "--cutoff"),
+                                       # t_measure / 8: no segment would be longer
+                                       (["--cutoff", "12.5"], "--cutoff")])
 def test_ring_bad_input_is_one_line(args, name, error_line):
     assert main(["ring", "--t-measure", "100", *args]) == 2
     line = error_line()

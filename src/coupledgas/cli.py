@@ -454,7 +454,7 @@ def ring_command(
     sample_interval: float = typer.Option(1.0, "--sample-interval",
                                           help="Interval of the energy-current means."),
     cutoff: float = typer.Option(100.0, "--cutoff", help="Green-Kubo cut-off time "
-                                 "(at most t-measure / 8)."),
+                                 "(below t-measure / 8)."),
     seed: int = SEED,
     as_json: bool = AS_JSON,
     out: Optional[Path] = OUT,

@@ -114,7 +114,8 @@ def ring(particles=4096, masses=(1.0, 3.0), barrier=np.inf, T=2.0, density=1.0,
     sample_interval : float
         D, the interval of the energy-current means.
     cutoff : float
-        Longest lag of the correlation (at most t_measure / SEGMENTS).
+        Longest lag of the correlation (below t_measure / SEGMENTS: each segment of the
+        error estimate must be longer than it).
 
     Returns
     -------
@@ -137,9 +138,10 @@ def ring(particles=4096, masses=(1.0, 3.0), barrier=np.inf, T=2.0, density=1.0,
     cutoff = _positive("cutoff", cutoff)
     n_samples = int(t_measure / interval)
     n_lags = int(round(cutoff / interval))
-    if n_lags < 1 or n_lags * SEGMENTS > n_samples:
-        raise ParameterError("cutoff", f"must lie between sample_interval and t_measure / "
-                             f"{SEGMENTS} ({t_measure / SEGMENTS:g}), got {cutoff:g}")
+    if n_lags < 1 or n_lags >= n_samples // SEGMENTS:  # each segment must be longer
+        raise ParameterError("cutoff", f"must be at least sample_interval and below "
+                             f"t_measure / {SEGMENTS} ({t_measure / SEGMENTS:g}), "
+                             f"got {cutoff:g}")
     rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
     state = new_ring(int(n), masses, barrier, T, density, rng)
     state, _ = advance_to(state, rng, 0.0, max_events=0)  # compile or load
