@@ -12,7 +12,8 @@ through each other their slots swap contents. Event leaves:
   particle across x = L; each slot's position is unwrapped, the leftmost one a lap
   behind the rightmost);
 * leaves cap + EV_*: the leftmost particle reaching x = 0, the rightmost reaching x = L,
-  and the next injection from each reservoir.
+  and the next injection from each reservoir (absent on a periodic ring, so that a ring
+  of 8^k particles fills a tree of depth k).
 
 At an encounter of neighbours a, b with E_rel = (1/2) m_a m_b / (m_a + m_b) (v_a - v_b)^2,
 they pass through each other if E_rel > h and collide elastically otherwise. With
@@ -134,12 +135,17 @@ def predict_pair(slot, now, x, v, t_last, ints, params, queue_time, queue_leaf,
 
 @njit(cache=True, inline="always")
 def predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_offsets):
-    """Schedule the leftmost particle reaching x = 0 and the rightmost reaching x = L."""
+    """Schedule the leftmost particle reaching x = 0 and the rightmost reaching x = L.
+
+    A periodic ring has no walls, and its queue no wall or injection leaves.
+    """
+    if params[P_PERIODIC] != 0.0:
+        return
     cap = x.shape[0]
     left_time = np.inf
     right_time = np.inf
     count = ints[I_COUNT]
-    if count > 0 and params[P_PERIODIC] == 0.0:
+    if count > 0:
         head = ints[I_HEAD]
         a = head
         if v[a] < 0.0:

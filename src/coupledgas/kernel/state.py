@@ -27,6 +27,7 @@ from .layout import (
     P_DISSIPATION,
     P_LENGTH,
     P_MASS,
+    P_PERIODIC,
     P_RATE,
     P_TEMPERATURE,
     RIGHT,
@@ -176,7 +177,9 @@ def assemble(positions, velocities, kinds, ident, cap, params, rules, n_bins=0):
 
     ints = np.zeros(N_INTS, dtype=np.int64)
     ints[I_HEAD], ints[I_COUNT], ints[I_NEXT_ID] = 0, n, n
-    queue_time, queue_leaf, queue_offsets = new_queue(cap + N_SPECIAL_EVENTS)
+    periodic = params[P_PERIODIC] != 0.0  # no walls, no injections: pair leaves only
+    queue_time, queue_leaf, queue_offsets = new_queue(cap + (0 if periodic
+                                                             else N_SPECIAL_EVENTS))
     profile, crossings = new_profiles(n_bins)
     state = ChannelState(x=slots(positions), v=slots(velocities), t_last=slots(0.0),
                          species=slots(kinds, np.int64), ident=slots(ident, np.int64),
