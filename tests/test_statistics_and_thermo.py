@@ -31,6 +31,21 @@ def test_blocking_error_of_a_correlated_series_matches_its_true_error():
     assert naive < 0.3 * true_error  # the raw spread would have been badly wrong
 
 
+def test_blocking_error_follows_a_slow_mode_that_the_test_alone_misses():
+    # white noise plus a weak AR(1) mode with a correlation time of 10 samples, 1024
+    # samples: like <m(x)> at L = 80 over a few relaxation times. The automated test
+    # stops before the error has stopped growing (0.74 of the true error here); the
+    # error must follow the curve up to where it levels off.
+    rng = np.random.default_rng(4)
+    n, phi, innovation = 1024, 0.9, 0.15
+    slow_variance = innovation**2 / (1 - phi**2)
+    true_error = np.sqrt(1.0 / n + slow_variance / n * (
+        (1 + phi) / (1 - phi) - 2 * phi * (1 - phi**n) / (n * (1 - phi) ** 2)))
+    estimates = [block_estimate(rng.normal(size=n) + innovation * ar1(n, phi, rng)).error
+                 for _ in range(100)]
+    assert 0.8 < np.mean(estimates) / true_error < 1.1  # (the test alone: 0.74)
+
+
 def test_blocking_error_of_independent_samples_is_the_standard_error():
     rng = np.random.default_rng(1)
     x = rng.normal(size=2**12)

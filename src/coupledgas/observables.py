@@ -93,20 +93,49 @@ def block_estimate(series) -> BlockEstimate:
     """
     x = np.asarray(series, dtype=float)
     variance, autocovariance, counts = blocking_levels(x)
+    errors = np.sqrt(variance / np.maximum(counts - 1, 1))
+    level = _still_rising(errors, counts, _test_level(variance, autocovariance, counts))
+    n = int(counts[level])
+    return BlockEstimate(mean=float(x.mean()), error=float(errors[level]),
+                         block_size=2**level, n_blocks=n, reliable=n >= MIN_RELIABLE_BLOCKS)
+
+
+def _test_level(variance, autocovariance, counts):
+    """The first level whose block means the automated test finds uncorrelated
+    (the deepest level if none)."""
     d = variance.size
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = counts * np.where(variance > 0, autocovariance / variance, 0.0) ** 2
     M = np.cumsum(terms[::-1])[::-1]
     quantiles = chi2.ppf(0.99, np.arange(d, 0, -1))
-    level = d - 1
     for k in range(d):
         if M[k] < quantiles[k]:
-            level = k
-            break
-    n = int(counts[level])
-    error = float(np.sqrt(variance[level] / max(n - 1, 1)))
-    return BlockEstimate(mean=float(x.mean()), error=error, block_size=2**level,
-                         n_blocks=n, reliable=n >= MIN_RELIABLE_BLOCKS)
+            return k
+    return d - 1
+
+
+def _still_rising(errors, counts, level):
+    """The level to use when the error keeps growing past the one the test chose.
+
+    The test has little power at the top levels, where few blocks remain; a slow mode
+    (the drift of the species' domain wall, relaxing over ~L^2/2) then goes unnoticed
+    while the blocking error is still climbing toward its plateau. Returns the level of
+    largest error among the higher levels that keep ``MIN_RELIABLE_BLOCKS`` blocks and
+    exceed the chosen level's error by more than twice their own standard error
+    (relative error 1/sqrt(2(n-1)) for n blocks); else ``level``. A falling curve
+    (anticorrelated increments, as of a current through a channel of bounded content)
+    keeps the test's choice.
+
+    Measured at L = 80, F_u = 0.6, t = 2e4 (10 runs), <m(x)> at x = 0, L/4, L/2: errors
+    0.0014, 0.0028, 0.0042 by the test alone and 0.0019, 0.0032, 0.0049 with this rule,
+    against spreads of 0.0025, 0.0052, 0.0049 between the runs (the runs last only about
+    8 relaxation times, too few for the plateau). The currents' errors are unchanged
+    (1 of 40 runs at L = 20).
+    """
+    candidates = [k for k in range(level + 1, errors.size)
+                  if counts[k] >= MIN_RELIABLE_BLOCKS
+                  and errors[k] > errors[level] * (1.0 + 2.0 / np.sqrt(2.0 * (counts[k] - 1)))]
+    return max(candidates, key=lambda k: errors[k]) if candidates else level
 
 
 def ratio_estimate(numerator, denominator):
@@ -209,7 +238,9 @@ def block_covariance(series, min_block=1) -> CovarianceEstimate:
     The blocking level is the largest of the levels that the automated test picks for
     each series and for each pairwise sum (standardised), so that the cross terms, which
     decorrelate last, have reached their plateau too, and at least ``min_block`` base
-    blocks per block (for correlations too weak and slow for the test to see).
+    blocks per block (for correlations too weak and slow for the test to see: the
+    caller's knowledge of the slow mode, rather than ``block_estimate``'s search of the
+    top levels, which would leave too few blocks for a covariance).
 
     Parameters
     ----------
@@ -223,7 +254,7 @@ def block_covariance(series, min_block=1) -> CovarianceEstimate:
     z = x / scale
     combos = [z[:, i] for i in range(p)] + [z[:, i] + z[:, j] for i in range(p)
                                             for j in range(i + 1, p)]
-    level = max(int(np.log2(block_estimate(c).block_size)) for c in combos)
+    level = max(_test_level(*blocking_levels(c)) for c in combos)
     level = min(max(level, int(np.ceil(np.log2(max(min_block, 1))))), int(np.log2(n)) - 1)
     curve = []
     blocks = x
