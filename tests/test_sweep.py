@@ -143,6 +143,22 @@ def test_several_sweeps_share_one_queue_and_count_their_points_together(tmp_path
     assert calls == []  # nothing left to compute, no cluster started
 
 
+def test_a_zipped_axis_varies_its_parameters_together(tmp_path):
+    spec = {"base": {"length": 4, "t_measure": 300, "bins": 0},
+            "axes": {"barrier": [0.5, 1.0],
+                     "line": {"T_left": [1.1, 1.2, 1.3], "T_right": [0.9, 0.8, 0.7]}}}
+    ds = sweep(spec, tmp_path, workers=1)
+    assert dict(ds.J_rho.sizes) == {"barrier": 2, "line": 3}
+    assert list(ds.T_left.values) == [1.1, 1.2, 1.3] and ds.T_right.dims == ("line",)
+    for path in finished_points(tmp_path):  # 6 runs, each on the line T_L + T_R = 2
+        attrs = xr.load_dataset(path, engine="h5netcdf").attrs
+        assert attrs["T_left"] + attrs["T_right"] == pytest.approx(2.0)
+    assert len(finished_points(tmp_path)) == 6
+    written = SweepSpec.load(tmp_path / "spec.toml")  # the copy names the same points
+    assert [p.key() for p in written.points()] == \
+        [p.key() for p in SweepSpec.load(spec).points()]
+
+
 def test_slurm_job_script_asks_for_one_single_threaded_worker_per_job():
     cluster = slurm_cluster(queue="short", walltime="01:30:00", memory="2GB", jobs=0,
                             account="physics", scheduler_host="127.0.0.1")
@@ -161,6 +177,9 @@ def test_slurm_job_script_asks_for_one_single_threaded_worker_per_job():
     ("[base]\nlength = -5\n[axes]\nF_u = [0.1]\n", "length"),
     ("[base]\nlength = 5\n[axes]\nF_u = []\n", "F_u"),
     ("[base\nlength = 5\n", "SPEC"),
+    ("[axes.line]\nT_left = [1.1, 1.2]\nT_right = [0.9]\n", "line"),
+    ("[axes.length]\nT_left = [1.1]\nT_right = [0.9]\n", "length"),
+    ("[axes]\nT_left = [1.2]\n[axes.line]\nT_left = [1.1]\nT_right = [0.9]\n", "T_left"),
 ])
 def test_a_bad_spec_is_one_line_naming_what_is_wrong(tmp_path, error_line, text, name):
     spec = tmp_path / "spec.toml"

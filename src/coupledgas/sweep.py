@@ -13,6 +13,17 @@ of run parameters, an ``[axes]`` table mapping parameters to lists of values (or
     F_u = [0.1, 0.2, 0.3]
     F_rho = [0.0, 0.1]
 
+Parameters that must vary together (a line through the (T_left, T_right) plane, say)
+form a zipped axis: a table under ``[axes]`` of equal-length lists, named as you like::
+
+    [axes.reservoirs]
+    T_left = [1.1, 1.2, 1.3]
+    T_right = [0.9, 0.8, 0.7]
+
+It adds one dimension (here ``reservoirs``; the name must not be a parameter's) whose
+entries take the i-th value of every list; the results carry each list as a coordinate
+along it.
+
 A spec may also say ``kind = "engine"``: its points are then runs of the circular heat
 engine (``heat_engine``'s parameters: ``T_hot``, ``load_b``, ...), checked when each
 point runs; replicas are for ``kind = "run"`` only.
@@ -41,7 +52,7 @@ import sys
 import time
 import tomllib
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 
@@ -101,6 +112,7 @@ class SweepSpec:
     axes: dict
     replicas: int = 1
     kind: str = "run"
+    zipped: dict = field(default_factory=dict)  # axis name -> {parameter: values}
 
     @classmethod
     def from_dict(cls, spec: dict) -> "SweepSpec":
@@ -122,26 +134,27 @@ class SweepSpec:
         if kind not in KINDS:
             raise ParameterError("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
         base = {_name(k, kind): v for k, v in dict(spec.get("base", {})).items()}
-        axes = {}
+        axes, zipped = {}, {}
         for key, values in dict(spec.get("axes", {})).items():
-            name = _name(key, kind)
-            if isinstance(values, dict):
-                try:
-                    values = np.linspace(float(values["start"]), float(values["stop"]),
-                                         int(values["num"])).tolist()
-                except (KeyError, TypeError, ValueError):
-                    raise ParameterError(key, "a range needs start, stop and num") from None
-            if not isinstance(values, list) or not values:
-                raise ParameterError(key, "an axis needs a non-empty list of values")
-            if len(set(values)) != len(values):
-                raise ParameterError(key, "an axis must not repeat a value")
-            axes[name] = values
+            if isinstance(values, dict) and values and all(
+                    isinstance(v, list) for v in values.values()):
+                zipped[key] = _zipped_axis(key, values, kind)
+                continue
+            axes[_name(key, kind)] = _axis_values(key, values)
+        for name in zipped:
+            if _is_parameter(name, kind):
+                raise ParameterError(name, "a zipped axis needs a name that is not a "
+                                     "parameter")
+        varied = list(axes) + [n for group in zipped.values() for n in group]
+        for name in varied:
+            if varied.count(name) > 1:
+                raise ParameterError(name, "is varied by two axes")
         replicas = spec.get("replicas", 1)
         if not isinstance(replicas, int) or replicas < 1:
             raise ParameterError("replicas", f"must be a positive integer, got {replicas!r}")
         if kind == "engine" and replicas != 1:
             raise ParameterError("replicas", "are for kind = \"run\" sweeps")
-        spec = cls(base=base, axes=axes, replicas=replicas, kind=kind)
+        spec = cls(base=base, axes=axes, replicas=replicas, kind=kind, zipped=zipped)
         for point in spec.points():  # every point valid before anything runs
             point.params()
         return spec
@@ -161,12 +174,20 @@ class SweepSpec:
         except (OSError, tomllib.TOMLDecodeError) as err:
             raise ParameterError("spec", f"cannot read {path}: {err}") from None
 
+    @property
+    def dims(self) -> dict:
+        """Dimension name -> length: the axes, then the zipped axes."""
+        return {**{n: len(v) for n, v in self.axes.items()},
+                **{n: len(next(iter(g.values()))) for n, g in self.zipped.items()}}
+
     def points(self) -> list["SweepPoint"]:
-        """Every point of the grid, replicas innermost."""
+        """Every point of the grid (axes, then zipped axes), replicas innermost."""
         names = list(self.axes)
         out = []
-        for index in product(*(range(len(self.axes[n])) for n in names)):
+        for index in product(*(range(n) for n in self.dims.values())):
             values = {n: self.axes[n][i] for n, i in zip(names, index)}
+            for group, i in zip(self.zipped.values(), index[len(names):]):
+                values.update({n: v[i] for n, v in group.items()})
             for replica in range(self.replicas):
                 out.append(SweepPoint(index=index, replica=replica,
                                       settings={**self.base, **values},
@@ -179,11 +200,48 @@ class SweepSpec:
             return json.dumps(v) if not isinstance(v, float) or np.isfinite(v) else \
                 ("inf" if v > 0 else "-inf")
 
+        def listed(values):
+            return f"[{', '.join(value(x) for x in values)}]"
+
         lines = [f'kind = "{self.kind}"', f"replicas = {self.replicas}", "", "[base]"]
         lines += [f"{k} = {value(v)}" for k, v in self.base.items()]
         lines += ["", "[axes]"]
-        lines += [f"{k} = [{', '.join(value(x) for x in v)}]" for k, v in self.axes.items()]
+        lines += [f"{k} = {listed(v)}" for k, v in self.axes.items()]
+        for name, group in self.zipped.items():
+            lines += ["", f"[axes.{name}]"] + [f"{k} = {listed(v)}" for k, v in group.items()]
         return "\n".join(lines) + "\n"
+
+
+def _is_parameter(key: str, kind: str) -> bool:
+    """Whether ``key`` names a parameter of a ``kind`` point (so it cannot name an axis)."""
+    try:
+        _name(key, kind)
+    except ParameterError:
+        return False
+    return True
+
+
+def _axis_values(key, values) -> list:
+    """An axis's list of values: given, or ``{start, stop, num}``, non-empty, distinct."""
+    if isinstance(values, dict):
+        try:
+            values = np.linspace(float(values["start"]), float(values["stop"]),
+                                 int(values["num"])).tolist()
+        except (KeyError, TypeError, ValueError):
+            raise ParameterError(key, "a range needs start, stop and num") from None
+    if not isinstance(values, list) or not values:
+        raise ParameterError(key, "an axis needs a non-empty list of values")
+    if len(set(values)) != len(values):
+        raise ParameterError(key, "an axis must not repeat a value")
+    return values
+
+
+def _zipped_axis(key, group: dict, kind: str) -> dict:
+    """Parameter -> values of a zipped axis: non-empty lists of one length."""
+    lists = {_name(k, kind): v for k, v in group.items()}
+    if not all(lists.values()) or len({len(v) for v in lists.values()}) != 1:
+        raise ParameterError(key, "a zipped axis needs non-empty lists of one length")
+    return lists
 
 
 @dataclass(frozen=True)
@@ -418,8 +476,8 @@ def _path_tag(path) -> str:
 
 def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
     """One Dataset with a dimension per axis (and ``replica``) from the point results."""
-    shape = tuple(len(v) for v in spec.axes.values())
-    dims = list(spec.axes)
+    shape = tuple(spec.dims.values())
+    dims = list(spec.dims)
     if spec.replicas > 1:
         shape += (spec.replicas,)
         dims.append("replica")
@@ -434,6 +492,8 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
     data["t_measured"] = (dims, np.array([d.attrs.get("t_measured", d.attrs["t_measure"])
                                           for d in datasets]).reshape(shape))
     coords = {n: v for n, v in spec.axes.items()}
+    coords.update({n: (group, v) for group, lists in spec.zipped.items()
+                   for n, v in lists.items()})
     if spec.replicas > 1:
         coords["replica"] = np.arange(spec.replicas)
     if "density" in first and all("density" in d for d in datasets) and \
@@ -449,6 +509,6 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
             data[name] = (dims + profile_dims, stacked.reshape(shape + var.shape))
     attrs = {f"base_{k}": (v if not isinstance(v, bool) else int(v))
              for k, v in spec.base.items()}
-    attrs.update(kind=spec.kind, replicas=spec.replicas, axes=",".join(spec.axes),
+    attrs.update(kind=spec.kind, replicas=spec.replicas, axes=",".join(spec.dims),
                  coupledgas_version=first.attrs["coupledgas_version"])
     return xr.Dataset(data, coords=coords, attrs=attrs)
