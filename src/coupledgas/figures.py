@@ -69,27 +69,34 @@ def _phase_transition_specs(preset):
     }}
 
 
-def _first_crossing(x, values, level):
-    """Where ``values`` (sampled at increasing ``x``) first reach ``level``, interpolated
-    linearly between the bracketing samples; None when the scan does not bracket it."""
+def _bracket(values, level):
+    """(i, f): ``values`` first reach ``level`` a fraction f of the way from sample i - 1
+    to sample i; None when the samples do not bracket it."""
     above = np.nonzero(np.asarray(values) >= level)[0]
     if above.size == 0 or above[0] == 0:
         return None
     i = above[0]
-    f = (level - values[i - 1]) / (values[i] - values[i - 1])
+    return i, (level - values[i - 1]) / (values[i] - values[i - 1])
+
+
+def _first_crossing(x, values, level):
+    """Where ``values`` (sampled at increasing ``x``) first reach ``level``, interpolated
+    linearly between the bracketing samples; None when the scan does not bracket it."""
+    bracket = _bracket(values, level)
+    if bracket is None:
+        return None
+    i, f = bracket
     return float(x[i - 1] + f * (x[i] - x[i - 1]))
 
 
 def _crossing_error(x, values, errors, level):
     """Standard error of ``_first_crossing`` from the independent errors of the two
     bracketing samples: the interpolated x* moves by (1 - f) e_0 / slope and f e_1 /
-    slope, f the fraction of the way from the first to the second. None when the scan
-    does not bracket the crossing."""
-    above = np.nonzero(np.asarray(values) >= level)[0]
-    if above.size == 0 or above[0] == 0:
+    slope. None when the scan does not bracket the crossing."""
+    bracket = _bracket(values, level)
+    if bracket is None:
         return None
-    i = above[0]
-    f = (level - values[i - 1]) / (values[i] - values[i - 1])
+    i, f = bracket
     slope = (values[i] - values[i - 1]) / (x[i] - x[i - 1])
     return float(np.hypot((1 - f) * errors[i - 1], f * errors[i]) / abs(slope))
 
