@@ -106,7 +106,7 @@ def _name(key: str, kind: str = "run") -> str:
 
 @dataclass(frozen=True)
 class SweepSpec:
-    """A validated sweep: base parameters, axes (name -> values) and replicas."""
+    """A validated sweep: base parameters, axes (name -> values), zipped axes and replicas."""
 
     base: dict
     axes: dict
