@@ -19,8 +19,8 @@ from .onsager import onsager  # noqa: E402
 from .params import ParameterError, RunParams  # noqa: E402
 from .ring import ring  # noqa: E402
 from .simulate import BookkeepingError, simulate  # noqa: E402
-from .sweep import sweep  # noqa: E402
+from .sweep import sweep, sweeps  # noqa: E402
 
-__all__ = ["simulate", "onsager", "sweep", "ring", "heat_engine", "linear_response",
+__all__ = ["simulate", "onsager", "sweep", "sweeps", "ring", "heat_engine", "linear_response",
            "critical_barrier", "RunParams", "ParameterError", "BookkeepingError",
            "__version__"]
