@@ -10,7 +10,6 @@ data folder ``data`` once computed), ``draw(results, out)`` the figure,
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import xarray as xr
 
 from .files import atomic_path, write_netcdf, write_text
 from .params import ParameterError
-from .sweep import sweeps
+from .sweep import digest, sweeps
 
 PRESETS = ("quick", "paper")
 
@@ -788,8 +787,7 @@ def _kept_onsager(data, workers, **parameters):
     computes only the matrices it has not finished."""
     from .onsager import onsager
 
-    key = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:20]
-    path = Path(data) / f"onsager-{key}.nc"
+    path = Path(data) / f"onsager-{digest(parameters)}.nc"
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         return xr.load_dataset(path, engine="h5netcdf")

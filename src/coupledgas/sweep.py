@@ -272,9 +272,13 @@ class SweepPoint:
     def key(self) -> str:
         """Hash of the full parameters, seed and run options."""
         params = self.params() if self.kind == "engine" else self.params().as_attrs()
-        text = json.dumps({"kind": self.kind, "params": params, "options": self.options()},
-                          sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:20]
+        return digest({"kind": self.kind, "params": params, "options": self.options()})
+
+
+def digest(value) -> str:
+    """20 hex digits of the SHA-256 of ``value`` as sorted JSON: the name of a result
+    that depends on exactly these settings."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def run_point(kind: str, params, options: dict, path: str) -> str:
@@ -471,7 +475,7 @@ def _compute(client, missing, progress):
 
 def _path_tag(path) -> str:
     """A short hash of a point file's path: the same point in two sweeps is two tasks."""
-    return hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:8]
+    return digest(str(Path(path).resolve()))[:8]
 
 
 def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
