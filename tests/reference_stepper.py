@@ -6,7 +6,14 @@ takes the earliest, moves every particle to that time and applies the rule. It s
 no code with the kernel; given the same initial state and the same random generator it
 must produce the same sequence of events, because both draw their random numbers in the
 order the model defines: at an injection the speed, then the next waiting time; at a
-thermal wall the new speed.
+thermal wall the new speed; at an encounter under a stochastic passing rule one uniform
+number, pass if it is below the pass probability.
+
+Encounter rules written out from PHYSICS.md ("Extensions"): the smooth rule
+1 / (1 + exp((h - E) / w)) and the square-barrier transmission (hbar = 1); dissipation
+delta scales the relative velocity by sqrt(1 - delta) about the centre of mass at a pass,
+at a bounce or both; the TC model keeps a bounce elastic when either particle bounced
+less than t_c before.
 """
 
 import math
@@ -19,7 +26,8 @@ EXCHANGE, THERMAL, SPECULAR = 0, 1, 2
 
 class ReferenceChannel:
     def __init__(self, x, v, species, masses, length, barrier, temperatures, rates, rules,
-                 next_injection, rng, periodic=False):
+                 next_injection, rng, periodic=False, passing="threshold", passing_width=0.1,
+                 barrier_width=1.0, dissipation=0.0, dissipate_at="pass", collapse_time=0.0):
         self.x = [float(a) for a in x]
         self.v = [float(a) for a in v]
         self.species = [int(s) for s in species]
@@ -32,7 +40,41 @@ class ReferenceChannel:
         self.next_injection = list(next_injection)
         self.rng = rng
         self.periodic = periodic  # a ring: the last particle meets the first across L
+        self.passing, self.passing_width, self.barrier_width = (passing, passing_width,
+                                                                barrier_width)
+        self.dissipation, self.collapse_time = dissipation, collapse_time
+        self.lossy_pass = dissipation > 0 and dissipate_at in ("pass", "both")
+        self.lossy_bounce = dissipation > 0 and dissipate_at in ("collision", "both")
+        self.last_bounce = [-math.inf] * len(self.x)
+        self.dissipated = 0.0
+        self.made_elastic = 0
         self.time = 0.0
+
+    def pass_probability(self, e, ma, mb):
+        h = self.barrier
+        if self.passing == "smooth":
+            z = (h - e) / self.passing_width
+            return 0.0 if z > 700 else 1.0 / (1.0 + math.exp(z))
+        m_r, a = ma * mb / (ma + mb), self.barrier_width
+        if math.isinf(h) or e <= 0:
+            return 0.0
+        if h == 0:
+            return 1.0
+        if e < h:
+            arg = math.sqrt(2 * m_r * (h - e)) * a
+            if arg > 700:
+                return 0.0
+            return 1.0 / (1.0 + h * h * math.sinh(arg) ** 2 / (4 * e * (h - e)))
+        if e > h:
+            return 1.0 / (1.0 + h * h * math.sin(math.sqrt(2 * m_r * (e - h)) * a) ** 2
+                          / (4 * e * (e - h)))
+        return 1.0 / (1.0 + m_r * a * a * h / 2)
+
+    def _scaled(self, va, vb, ma, mb, factor):
+        total = ma + mb
+        centre = (ma * va + mb * vb) / total
+        return (centre + mb / total * (va - vb) * factor,
+                centre - ma / total * (va - vb) * factor)
 
     def _speed(self, mass, temperature):
         return math.sqrt(-2.0 * math.log(1.0 - self.rng.random()) * temperature / mass)
@@ -72,15 +114,33 @@ class ReferenceChannel:
             ma, mb = self.masses[sa], self.masses[sb]
             va, vb = self.v[k], self.v[j]
             e_rel = 0.5 * ma * mb / (ma + mb) * (va - vb) ** 2
-            if e_rel > self.barrier:
-                for arr in (self.x, self.v, self.species):
+            if self.passing == "threshold":
+                passes = e_rel > self.barrier
+            else:
+                passes = self.rng.random() < self.pass_probability(e_rel, ma, mb)
+            keep = math.sqrt(1.0 - self.dissipation)
+            if passes:
+                if self.lossy_pass:
+                    self.v[k], self.v[j] = self._scaled(va, vb, ma, mb, keep)
+                    self.dissipated += self.dissipation * e_rel
+                for arr in (self.x, self.v, self.species, self.last_bounce):
                     arr[k], arr[j] = arr[j], arr[k]
                 if j == 0:  # passed across x = L: each moves to the other's lap
                     self.x[k] += self.length
                     self.x[j] -= self.length
                 return (t, PASS, -1, sa, sb)
-            self.v[k] = ((ma - mb) * va + 2 * mb * vb) / (ma + mb)
-            self.v[j] = ((mb - ma) * vb + 2 * ma * va) / (ma + mb)
+            elastic = True
+            if self.lossy_bounce:
+                elastic = (t - self.last_bounce[k] < self.collapse_time
+                           or t - self.last_bounce[j] < self.collapse_time)
+                self.made_elastic += elastic
+                self.last_bounce[k] = self.last_bounce[j] = t
+            if elastic:
+                self.v[k] = ((ma - mb) * va + 2 * mb * vb) / (ma + mb)
+                self.v[j] = ((mb - ma) * vb + 2 * ma * va) / (ma + mb)
+            else:
+                self.v[k], self.v[j] = self._scaled(va, vb, ma, mb, -keep)
+                self.dissipated += self.dissipation * e_rel
             return (t, COLLISION, -1, sa, sb)
         if kind == "wall":
             end = k
@@ -88,7 +148,7 @@ class ReferenceChannel:
             s = self.species[i]
             rule = self.rules[end][s]
             if rule == EXCHANGE:
-                for arr in (self.x, self.v, self.species):
+                for arr in (self.x, self.v, self.species, self.last_bounce):
                     arr.pop(i)
                 return (t, ABSORPTION, end, s, -1)
             if rule == THERMAL:
@@ -106,10 +166,12 @@ class ReferenceChannel:
             self.x.insert(0, 0.0)
             self.v.insert(0, speed)
             self.species.insert(0, 0)
+            self.last_bounce.insert(0, -math.inf)
         else:
             self.x.append(self.length)
             self.v.append(-speed)
             self.species.append(0)
+            self.last_bounce.append(-math.inf)
         return (t, INJECTION, end, 0, -1)
 
     def run(self, n_events):

@@ -6,7 +6,10 @@ import pytest
 from coupledgas import RunParams, simulate, thermo
 from coupledgas.cli import main
 from coupledgas.kernel import advance_to, new_channel
+from coupledgas.kernel.encounter import scale_relative
+from coupledgas.kernel.layout import S_DISSIPATED
 from coupledgas.kernel.state import InelasticCollapse
+from coupledgas.simulate import transferred
 
 Z = 4.0
 
@@ -66,19 +69,72 @@ def test_no_dissipation_is_bit_identical_to_the_hamiltonian_run():
     assert b.dissipated_power.item() == 0.0
 
 
-def test_strong_dissipation_reports_inelastic_collapse_instead_of_hanging(error_line):
-    params = RunParams.create(length=10.0, dissipation=0.3)
+def test_bounces_that_dissipate_without_regularisation_collapse_with_one_line(error_line):
+    # t_c = 0 switches the TC model off: a cold cluster of lossy bounces collapses
+    params = RunParams.create(length=10.0, dissipation=0.3, dissipate_at="collision",
+                              collapse_time=0.0)
     rng = np.random.default_rng(1)
     with pytest.raises(InelasticCollapse, match="inelastic collapse"):
         advance_to(new_channel(params, rng), rng, 1e6)
-    assert main(["run", "--length", "10", "--dissipation", "0.3", "--t-measure", "1000"]) == 1
+    assert main(["run", "--length", "10", "--dissipation", "0.3", "--dissipate-at",
+                 "collision", "--collapse-time", "0", "--t-measure", "1000"]) == 1
     line = error_line()
-    assert "--dissipation" in line
+    assert "--dissipation" in line and "--collapse-time" in line
+
+
+def test_tc_model_carries_lossy_bounces_through_the_collapse():
+    # the same channel with t_c > 0 runs on; the bounces kept elastic are counted
+    ds = simulate(length=10.0, dissipation=0.3, dissipate_at="collision", collapse_time=1e-3,
+                  t_transient=12.0, t_measure=100.0, bins=0)
+    assert ds.attrs["t_measured"] == pytest.approx(100.0)
+    assert ds.bounces_made_elastic > 0
+    assert 0 < ds.made_elastic_fraction < 1
+    assert ds.dissipated_power > 0
+
+
+def test_passes_that_dissipate_keep_every_bounce_elastic():
+    ds = simulate(length=10.0, F_u=0.3, dissipation=0.5, t_measure=2000.0, bins=0)
+    assert ds.attrs["dissipate_at"] == "pass"
+    assert ds.bounces_made_elastic == 0
+    assert ds.dissipated_power > 0
+
+
+@pytest.mark.parametrize("place", ["pass", "collision", "both"])
+def test_energy_balance_closes_to_round_off_wherever_energy_is_lost(place):
+    # in - out at the ends = change of the kinetic energy + energy dissipated
+    params = RunParams.create(length=10.0, F_u=0.3, dissipation=0.2, dissipate_at=place,
+                              collapse_time=1e-3)
+    rng = np.random.default_rng(4)
+    state = new_channel(params, rng)
+    start_energy = state.kinetic_energy()
+    state, _ = advance_to(state, rng, 200.0)
+    moved = transferred(state.flows)["energy"]
+    inflow = moved[0] - moved[1]
+    dissipated = state.scalars[S_DISSIPATED]
+    assert dissipated > 0.1 * abs(inflow)
+    change = state.kinetic_energy() - start_energy + dissipated
+    assert inflow == pytest.approx(change, rel=1e-11, abs=1e-9)
+
+
+def test_a_lossy_encounter_keeps_momentum_and_loses_delta_of_the_pair_energy():
+    ma, mb, va, vb, delta = 1.0, 0.5, 1.7, -0.4, 0.3
+    e_rel = 0.5 * ma * mb / (ma + mb) * (va - vb) ** 2
+    for factor in (np.sqrt(1 - delta), -np.sqrt(1 - delta)):  # pass, bounce
+        ua, ub = scale_relative(va, vb, ma, mb, factor)
+        assert ma * ua + mb * ub == pytest.approx(ma * va + mb * vb, rel=1e-14)
+        assert 0.5 * ma * mb / (ma + mb) * (ua - ub) ** 2 == pytest.approx((1 - delta) * e_rel)
+        assert np.sign(ua - ub) == np.sign(factor * (va - vb))
 
 
 @pytest.mark.parametrize("args,name", [
     (["--dissipation", "1"], "--dissipation"),
     (["--dissipation", "-0.1"], "--dissipation"),
+    (["--dissipate-at", "walls"], "--dissipate-at"),
+    (["--collapse-time", "-1e-4"], "--collapse-time"),
+    (["--passing", "random"], "--passing"),
+    (["--passing-width", "0"], "--passing-width"),
+    (["--passing-width", "-0.1"], "--passing-width"),
+    (["--barrier-width", "-1"], "--barrier-width"),
     (["--bullet-walls", "sticky"], "--bullet-walls"),
     (["--bullets", "5"], "--bullets"),  # only for a closed channel
     (["--bullet-walls", "thermal", "--bullets", "-1"], "--bullets"),

@@ -11,6 +11,7 @@ from coupledgas import simulate
 from coupledgas.kernel import advance_to, new_channel
 from coupledgas.kernel.layout import (
     BULLET,
+    C_MADE_ELASTIC,
     EV_LEFT_INJECTION,
     EV_RIGHT_INJECTION,
     LEFT,
@@ -20,6 +21,7 @@ from coupledgas.kernel.layout import (
     P_TEMPERATURE,
     RIGHT,
     ROD,
+    S_DISSIPATED,
 )
 from coupledgas.kernel.queue import event_time_of
 from coupledgas.kernel.state import grown
@@ -31,6 +33,11 @@ CASES = {
     "free gas": dict(barrier=0.0, F_rho=-0.2),
     "closed channel, thermal bullets": dict(barrier=0.5, F_u=0.5, bullet_walls="thermal"),
     "heavy rods": dict(barrier=1.2, F_u=0.2, m_rod=3.0),
+    "smooth passing": dict(barrier=0.8, F_u=0.3, passing="smooth", passing_width=0.3),
+    "quantum passing": dict(barrier=1.0, F_rho=0.2, passing="quantum", barrier_width=0.7),
+    "dissipation at passes": dict(barrier=0.6, F_u=0.3, dissipation=0.2),
+    "dissipation at bounces, TC model": dict(barrier=1.0, dissipation=0.3,
+                                            dissipate_at="both", collapse_time=0.05),
 }
 
 
@@ -46,7 +53,9 @@ def _reference_from(state, params, rng):
         rates=(state.params[P_RATE + LEFT], state.params[P_RATE + RIGHT]), rules=rules,
         next_injection=[event_time_of(state.queue_time, state.queue_offsets, cap + leaf)
                         for leaf in (EV_LEFT_INJECTION, EV_RIGHT_INJECTION)],
-        rng=rng)
+        rng=rng, passing=params.passing, passing_width=params.passing_width,
+        barrier_width=params.barrier_width, dissipation=params.dissipation,
+        dissipate_at=params.dissipate_at, collapse_time=params.collapse_time)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -62,6 +71,12 @@ def test_kernel_processes_the_same_events_as_a_plain_stepper(case):
     expected = reference.run(n)
     np.testing.assert_array_equal(log[:, 1:], expected[:, 1:])  # code, end, species
     np.testing.assert_allclose(log[:, 0], expected[:, 0], rtol=1e-9, atol=1e-12)
+    assert state.scalars[S_DISSIPATED] == pytest.approx(reference.dissipated, rel=1e-9)
+    assert state.counters[C_MADE_ELASTIC] == reference.made_elastic
+    if params.dissipation > 0:  # the cases exercise what they name
+        assert reference.dissipated > 0
+    if params.dissipate_at == "both":
+        assert reference.made_elastic > 0
 
 
 def _advance_in_chunks(params, seed, t_end, n_chunks):

@@ -21,7 +21,7 @@ from .kernel.state import ChannelState
 from .params import ParameterError, RunParams
 from .simulate import Run
 
-FORMAT = 1
+FORMAT = 2  # 2: per-slot t_bounce, the TC counter and the encounter-rule parameters
 
 
 def save(run: Run, path) -> None:

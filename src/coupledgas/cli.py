@@ -13,7 +13,7 @@ import typer
 
 from .files import write_netcdf
 from .kernel.state import InelasticCollapse
-from .params import ParameterError
+from .params import COLLAPSE_TIME, ParameterError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,
@@ -44,6 +44,18 @@ class BulletWalls(str, Enum):
     exchange = "exchange"
     thermal = "thermal"
     specular = "specular"
+
+
+class DissipateAt(str, Enum):
+    pass_ = "pass"
+    collision = "collision"
+    both = "both"
+
+
+class Passing(str, Enum):
+    threshold = "threshold"
+    smooth = "smooth"
+    quantum = "quantum"
 
 
 class Method(str, Enum):
@@ -132,10 +144,18 @@ def _summary(result) -> str:
     if "kappa" in result:
         rows.append(f"conductivity kappa = J_u L / (T_L - T_R) = {result['kappa']:.6g} "
                     f"+- {result['kappa_err']:.2g}")
+    if result["passing"] != "threshold":
+        rows.append(f"passing rule {result['passing']}: " + ", ".join(
+            f"{pair} pass fraction {f:.4g}" for pair, f in result["pass_fraction"].items()))
     if result["dissipation"] > 0:
         rows.append(f"dissipated power = {result['dissipated_power']:.6g} "
                     f"+- {result['dissipated_power_err']:.2g} (delta = "
-                    f"{result['dissipation']:g})")
+                    f"{result['dissipation']:g} at {result['dissipate_at']}; mean bullet "
+                    f"density {result['bullet_density']:.4g})")
+        if result["dissipate_at"] != "pass":
+            rows.append(f"TC model (t_c = {result['collapse_time']:g}) kept "
+                        f"{result['bounces_made_elastic']:,} bounces elastic "
+                        f"({100 * result['made_elastic_fraction']:.3g}% of all bounces)")
     rows += [
         f"{result['events']:,} events over t = {result['t_measured']:g} "
         f"(seed {result['seed']}): {result['events_per_second'] / 1e6:.2f} M events/s",
@@ -168,6 +188,13 @@ def run_summary(ds) -> dict:
         "m_bullet": a["m_bullet"], "m_rod": a["m_rod"], "n_rods": int(a["n_rods"]),
         "rod_walls": a["rod_walls"], "bullet_walls": a["bullet_walls"],
         "n_bullets": int(a["n_bullets"]), "dissipation": a["dissipation"],
+        "dissipate_at": a["dissipate_at"], "collapse_time": a["collapse_time"],
+        "bounces_made_elastic": int(ds.bounces_made_elastic),
+        "made_elastic_fraction": float(ds.made_elastic_fraction),
+        "passing": a["passing"], "passing_width": a["passing_width"],
+        "barrier_width": a["barrier_width"],
+        "pass_fraction": {str(k): float(v) for k, v in
+                          zip(ds.pair_type.values, ds.pass_fraction.values)},
         "dissipated_power": float(ds.dissipated_power),
         "dissipated_power_err": float(ds.dissipated_power_err),
         "events": int(a["events"]),
@@ -218,7 +245,22 @@ def run(
         "L)]."),
     dissipation: float = typer.Option(
         0.0, "--dissipation", help="Fraction delta in [0, 1) of the pair's relative "
-        "kinetic energy lost at each encounter."),
+        "kinetic energy lost at an encounter (centre-of-mass velocity kept)."),
+    dissipate_at: DissipateAt = typer.Option(
+        DissipateAt.pass_, "--dissipate-at", help="Where delta acts: when the pair "
+        "squeezes past (the slides' picture), when it bounces back, or both."),
+    collapse_time: float = typer.Option(
+        COLLAPSE_TIME, "--collapse-time", help="t_c of the TC model where bounces "
+        "dissipate: a bounce within t_c of a particle's previous bounce is elastic, which "
+        "prevents inelastic collapse (0: off)."),
+    passing: Passing = typer.Option(
+        Passing.threshold, "--passing", help="threshold: pass if E_rel > h (the Letter); "
+        "smooth: with probability 1/(1 + exp((h - E_rel)/w)); quantum: with the "
+        "transmission probability of a square barrier of height h, width a (hbar = 1)."),
+    passing_width: float = typer.Option(0.1, "--passing-width",
+                                        help="w of the smooth rule (energy)."),
+    barrier_width: float = typer.Option(1.0, "--barrier-width",
+                                        help="a of the quantum rule (length)."),
     t_transient: Optional[float] = T_TRANSIENT,
     t_measure: float = T_MEASURE,
     seed: int = SEED,
@@ -249,8 +291,10 @@ def run(
                               mu_right=mu_right, m_bullet=m_bullet, m_rod=m_rod,
                               n_rods=rods, rod_walls=rod_walls.value,
                               bullet_walls=bullet_walls.value, n_bullets=bullets,
-                              dissipation=dissipation, t_transient=t_transient,
-                              t_measure=t_measure, seed=seed)
+                              dissipation=dissipation, dissipate_at=dissipate_at.value,
+                              collapse_time=collapse_time, passing=passing.value,
+                              passing_width=passing_width, barrier_width=barrier_width,
+                              t_transient=t_transient, t_measure=t_measure, seed=seed)
     if replicas != 1 or workers != 1:
         if checkpoint is not None:
             raise ParameterError("checkpoint", "is for single runs; replicas restart whole")

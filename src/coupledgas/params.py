@@ -8,12 +8,18 @@ directly by their temperatures and chemical potentials (PHYSICS.md, "Forces").
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import asdict, dataclass
 
 from . import thermo
 
 WALL_RULES = ("exchange", "thermal", "specular")
+#: passing rules (``kernel.encounter``) and where the dissipation acts
+PASSING_RULES = ("threshold", "smooth", "quantum")
+DISSIPATION_PLACES = ("pass", "collision", "both")
+#: default t_c of the TC model (time units of the Letter: rho0 = T0 = M1 = 1)
+COLLAPSE_TIME = 1e-4
 
 
 class ParameterError(ValueError):
@@ -50,6 +56,11 @@ def _non_negative(name, value, allow_inf=False):
     if math.isinf(value) and not allow_inf:
         raise ParameterError(name, "must be finite")
     return value
+
+
+def _choice(name, value, choices):
+    if value not in choices:
+        raise ParameterError(name, f"must be one of {', '.join(choices)}, got {value!r}")
 
 
 def _count(name, value, default):
@@ -92,7 +103,9 @@ class RunParams:
     m_bullet, m_rod : float
         Masses M1 (exchanged species) and M2.
     n_rods : int
-        Number of rods; default round(rho(T, mu) L / 2) at the mean reservoir state.
+        Number of rods; default round(rho(T, mu) L / 2) at the mean reservoir state
+        (T, mu) = ((T_L + T_R) / 2, (mu_L + mu_R) / 2), or at the ``T`` and ``mu`` given
+        with the forces.
     n_bullets : int
         Bullets of a closed channel (``bullet_walls`` thermal or specular); default
         round(rho(T, mu) L). -1 when the bullets are exchanged (their number fluctuates).
@@ -101,7 +114,24 @@ class RunParams:
         absorbed and injected), ``thermal`` (re-emitted with a fresh flux-Maxwellian
         speed at the wall's temperature) or ``specular`` (speed unchanged).
     dissipation : float
-        Fraction delta in [0, 1) of the pair's relative kinetic energy lost at an encounter.
+        Fraction delta in [0, 1) of the pair's relative kinetic energy E_rel lost at an
+        encounter (slides, "Introducing dissipation"); the centre-of-mass velocity is kept.
+    dissipate_at : {"pass", "collision", "both"}
+        Where delta acts: when the pair squeezes past (the default: the slides' particles
+        lose energy squeezing their way past each other in a narrow channel), when it
+        bounces back, or at both.
+    collapse_time : float
+        t_c >= 0 of the TC model (Luding and McNamara), used where bounces dissipate: a
+        bounce of a particle that bounced less than t_c before is elastic, which
+        prevents inelastic collapse. 0 switches it off.
+    passing : {"threshold", "smooth", "quantum"}
+        Passing rule: E_rel > h (the Letter); probability 1 / (1 + exp((h - E_rel) / w));
+        or the transmission probability of a square barrier of height h and width a
+        for the relative motion (reduced mass, hbar = 1). See ``kernel.encounter``.
+    passing_width : float
+        w > 0 of the smooth rule (energy units).
+    barrier_width : float
+        a >= 0 of the quantum rule (length units).
     t_transient : float
         Discarded transient; default ``default_transient(length)``, max(200, L^2 / 2).
     t_measure : float
@@ -128,6 +158,11 @@ class RunParams:
     rod_walls: str = "thermal"
     bullet_walls: str = "exchange"
     dissipation: float = 0.0
+    dissipate_at: str = "pass"
+    collapse_time: float = COLLAPSE_TIME
+    passing: str = "threshold"
+    passing_width: float = 0.1
+    barrier_width: float = 1.0
     t_transient: float = 200.0
     t_measure: float = 100000.0
     seed: int = 1
@@ -137,8 +172,9 @@ class RunParams:
     def create(cls, *, length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None,
                T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
                m_rod=0.5, n_rods=None, n_bullets=None, rod_walls="thermal",
-               bullet_walls="exchange",
-               dissipation=0.0, t_transient=None, t_measure=100000.0, seed=1,
+               bullet_walls="exchange", dissipation=0.0, dissipate_at="pass",
+               collapse_time=COLLAPSE_TIME, passing="threshold", passing_width=0.1,
+               barrier_width=1.0, t_transient=None, t_measure=100000.0, seed=1,
                replica=-1):
         """Validate user input and build the parameters.
 
@@ -172,14 +208,16 @@ class RunParams:
         barrier = _non_negative("barrier", barrier, allow_inf=True)
         m_bullet = _positive("m_bullet", m_bullet)
         m_rod = _positive("m_rod", m_rod)
-        if rod_walls not in ("thermal", "specular"):
-            raise ParameterError("rod_walls", f"must be thermal or specular, got {rod_walls!r}")
-        if bullet_walls not in WALL_RULES:
-            raise ParameterError("bullet_walls",
-                                 f"must be one of {', '.join(WALL_RULES)}, got {bullet_walls!r}")
+        _choice("rod_walls", rod_walls, WALL_RULES[1:])
+        _choice("bullet_walls", bullet_walls, WALL_RULES)
         dissipation = _non_negative("dissipation", dissipation)
         if dissipation >= 1:
             raise ParameterError("dissipation", f"must lie in [0, 1), got {dissipation:g}")
+        _choice("dissipate_at", dissipate_at, DISSIPATION_PLACES)
+        collapse_time = _non_negative("collapse_time", collapse_time)
+        _choice("passing", passing, PASSING_RULES)
+        passing_width = _positive("passing_width", passing_width)
+        barrier_width = _non_negative("barrier_width", barrier_width)
         t_transient = _non_negative("t_transient", default_transient(length)
                                     if t_transient is None else t_transient)
         t_measure = _positive("t_measure", t_measure)
@@ -205,6 +243,8 @@ class RunParams:
                    m_bullet=m_bullet, m_rod=m_rod, n_rods=n_rods, n_bullets=n_bullets,
                    rod_walls=rod_walls,
                    bullet_walls=bullet_walls, dissipation=dissipation,
+                   dissipate_at=dissipate_at, collapse_time=collapse_time, passing=passing,
+                   passing_width=passing_width, barrier_width=barrier_width,
                    t_transient=t_transient, t_measure=t_measure, seed=seed,
                    replica=replica)
 
@@ -231,6 +271,32 @@ class RunParams:
         return (float(thermo.injection_rate(self.T_left, self.mu_left, self.m_bullet)),
                 float(thermo.injection_rate(self.T_right, self.mu_right, self.m_bullet)))
 
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The keywords of ``create``: every parameter a run, a sweep or the CLI can set."""
+        return tuple(inspect.signature(cls.create).parameters)
+
     def as_attrs(self) -> dict:
         """Parameters as netCDF-safe attributes (floats, ints, strings)."""
         return asdict(self)
+
+    def identity(self) -> dict:
+        """The parameters that determine the run, by name.
+
+        ``as_attrs`` without the settings that cannot change the trajectory: where the
+        dissipation acts when there is none, t_c when no bounce dissipates, and the
+        widths of the passing rules not in use. Two parameter sets with the same
+        identity give the same result bit for bit; sweeps name their points by it.
+        """
+        out = self.as_attrs()
+        if self.dissipation == 0:
+            del out["dissipate_at"]
+        if self.dissipation == 0 or self.dissipate_at == "pass":
+            del out["collapse_time"]
+        if self.passing == "threshold":
+            del out["passing"]
+        if self.passing != "smooth":
+            del out["passing_width"]
+        if self.passing != "quantum":
+            del out["barrier_width"]
+        return out

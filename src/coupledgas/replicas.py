@@ -62,7 +62,7 @@ def combine(results: list[xr.Dataset]) -> xr.Dataset:
         stacked = np.stack([r[name].values for r in results])
         if name.endswith("_err"):
             data[name] = (var.dims, np.sqrt(np.sum(stacked**2, axis=0)) / K)
-        elif name in ("encounters", "passes"):
+        elif name in ("encounters", "passes", "bounces_made_elastic"):
             data[name] = (var.dims, stacked.sum(axis=0))
         else:
             data[name] = (var.dims, stacked.mean(axis=0))

@@ -28,6 +28,7 @@ from .kernel.layout import (
     BULLET,
     C_ENCOUNTERS,
     C_EVENTS,
+    C_MADE_ELASTIC,
     C_PASSES,
     LEFT,
     P_MASS,
@@ -323,6 +324,9 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
                  for k in range(3)]
     data["pass_fraction"] = (("pair_type",), [f[0] for f in fractions])
     data["pass_fraction_err"] = (("pair_type",), [f[1] for f in fractions])
+    bounces = events[C_ENCOUNTERS:C_ENCOUNTERS + 3] - events[C_PASSES:C_PASSES + 3]
+    data["bounces_made_elastic"] = ((), events[C_MADE_ELASTIC])
+    data["made_elastic_fraction"] = ((), events[C_MADE_ELASTIC] / max(bounces.sum(), 1))
     coords = {"block": snap["time"][:-1] + 0.5 * block_length, "end": ["left", "right"],
               "species": list(SPECIES), "pair_type": list(PAIR_TYPES)}
     if run.n_bins:
@@ -404,54 +408,30 @@ def execute(run: Run, checkpoint=None, checkpoint_every=600.0, progress=None) ->
     return run
 
 
-def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
-             T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
-             m_rod=0.5, n_rods=None, rod_walls="thermal", bullet_walls="exchange",
-             n_bullets=None, dissipation=0.0, t_transient=None, t_measure=100000.0, seed=1,
-             bins=40, rel_err=None, t_max=None, checkpoint=None, checkpoint_every=600.0,
-             progress=None) -> xr.Dataset:
+def simulate(*, bins=40, rel_err=None, t_max=None, checkpoint=None, checkpoint_every=600.0,
+             progress=None, **parameters) -> xr.Dataset:
     """Simulate the two-mass gas between two reservoirs.
 
     Parameters
     ----------
-    length : float
-        Channel length L.
-    barrier : float
-        Pass-through barrier h (``inf``: the hard-point gas).
-    T, mu : float
-        Mean reservoir temperature and chemical potential (the Letter: 1 and 1.5).
-    F_rho, F_u : float, optional
-        Thermodynamic forces mu_L/T_L - mu_R/T_R and 1/T_R - 1/T_L (default 0).
-    T_left, T_right, mu_left, mu_right : float, optional
-        Reservoir states, instead of the forces.
-    m_bullet, m_rod : float
-        Masses of the exchanged bullets (M1) and of the rods (M2).
-    n_rods : int, optional
-        Number of rods; default round(rho(T, mu) L / 2).
-    rod_walls : {"thermal", "specular"}
-        What the ends do to a rod: re-emit it at the reservoir's temperature, or reflect it.
-    bullet_walls : {"exchange", "thermal", "specular"}
-        ``exchange`` (the Letter): the ends absorb bullets and the reservoirs inject them.
-        ``thermal``: a closed channel between two heat baths (slides; Wang and Casati,
-        PRL 118, 040601), ``n_bullets`` bullets (default round(rho(T, mu) L)) re-emitted
-        like the rods; the run then reports the conductivity kappa.
-    dissipation : float
-        Fraction delta in [0, 1) of the pair's relative kinetic energy lost at every
-        encounter, momentum conserved (slides); the run reports the dissipated power.
-    t_transient : float, optional
-        Discarded transient [default: max(200, L^2 / 2), ``params.default_transient``].
-    t_measure : float
-        Measured time (with ``rel_err``: the shortest measured time, which also sets the
-        block length t_measure / 1024).
-    seed : int
-        Seed of the run's ``numpy.random.SeedSequence``; the same seed gives the same
-        result bit for bit.
+    **parameters
+        The run's parameters: the keywords of ``RunParams.create``, each checked there
+        (``length``, ``barrier``, ``T``, ``mu``, the forces ``F_rho``, ``F_u`` or the
+        reservoir states ``T_left``, ``T_right``, ``mu_left``, ``mu_right``, ``m_bullet``,
+        ``m_rod``, ``n_rods``, ``rod_walls``, ``bullet_walls``, ``n_bullets``,
+        ``dissipation``, ``dissipate_at``, ``collapse_time``, ``passing``,
+        ``passing_width``, ``barrier_width``, ``t_transient``, ``t_measure``, ``seed``).
+        Defaults: the Letter's channel L = 20, h = 1, T = 1, mu = 1.5 at zero forces,
+        measured for t = 1e5 after a transient max(200, L^2 / 2). A closed channel
+        (``bullet_walls`` thermal or specular) between two heat baths reports the
+        conductivity kappa; with ``dissipation`` the run reports the dissipated power.
     bins : int
         Profile bins (0: no profiles).
     rel_err : float, optional
         Run until the standard error of both currents is below ``rel_err`` times their
         value (checked every 64 blocks, with reliable errors), or until ``t_max``
-        (default 100 t_measure); ``attrs["target_reached"]`` says which.
+        (default 100 t_measure); ``attrs["target_reached"]`` says which. ``t_measure``
+        is then the shortest run and sets the block length t_measure / 1024.
     checkpoint : path, optional
         Save the run there every ``checkpoint_every`` seconds and on Ctrl-C
         (``coupledgas resume`` continues it).
@@ -465,16 +445,16 @@ def simulate(length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None, *,
         ``end``, the block series, ``entropy_production``, ``dissipated_power``, the
         conductivity ``kappa`` = J_u L / (T_L - T_R) of a closed channel, the bullet density and the
         kinetic temperatures m <v^2> per ``species`` (sampled at the end of each block),
-        encounter and pass counts and the pass fraction per ``pair_type``; with bins,
-        the exact time-averaged profiles ``density`` and ``temperature`` (species, x),
+        encounter and pass counts and the pass fraction per ``pair_type``, the bounces
+        that the TC model kept elastic (``bounces_made_elastic``, and as a fraction of
+        all bounces, ``made_elastic_fraction``: where it is not small, t_c matters);
+        with bins, the exact time-averaged profiles ``density`` and ``temperature`` (species, x),
         ``mean_mass`` and ``bullet_current`` (x_edge), all with ``_err``; parameters,
         seed, version, event counts and events per second in ``attrs``.
     """
-    params = RunParams.create(length=length, barrier=barrier, T=T, mu=mu, F_rho=F_rho,
-                              F_u=F_u, T_left=T_left, T_right=T_right, mu_left=mu_left,
-                              mu_right=mu_right, m_bullet=m_bullet, m_rod=m_rod,
-                              n_rods=n_rods, rod_walls=rod_walls, bullet_walls=bullet_walls,
-                              n_bullets=n_bullets, dissipation=dissipation,
-                              t_transient=t_transient, t_measure=t_measure, seed=seed)
+    unknown = sorted(set(parameters) - set(RunParams.names()))
+    if unknown:
+        raise ParameterError(unknown[0], "is not a run parameter")
+    params = RunParams.create(**parameters)
     run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
     return execute(run, checkpoint, checkpoint_every, progress).dataset()

@@ -28,11 +28,12 @@ A spec may also say ``kind = "engine"``: its points are then runs of the circula
 engine (``heat_engine``'s parameters: ``T_hot``, ``load_b``, ...), checked when each
 point runs; replicas are for ``kind = "run"`` only.
 
-Parameter names are those of ``simulate`` (``length``, ``barrier``, ``T``, ``mu``,
+Parameter names are those of ``RunParams.create`` (``length``, ``barrier``, ``T``, ``mu``,
 ``F_rho``, ``F_u``, ``T_left`` ..., ``m_bullet``, ``m_rod``, ``n_rods`` or ``rods``,
 ``rod_walls``, ``bullet_walls``, ``n_bullets`` or ``bullets``, ``dissipation``,
-``t_transient``, ``t_measure``, ``seed``, ``bins``, ``rel_err``, ``t_max``); dashes
-may stand for underscores. Unlike ``coupledgas run``, forces that are not given are zero.
+``dissipate_at``, ``collapse_time``, ``passing``, ``passing_width``, ``barrier_width``,
+``t_transient``, ``t_measure``, ``seed``) and the run options ``bins``, ``rel_err``,
+``t_max``; dashes may stand for underscores. Unlike ``coupledgas run``, forces that are not given are zero.
 
 The sweep directory holds ``spec.toml`` (a copy), ``points/<hash>.nc`` (one result per
 finished point, named by a hash of its full parameters and seed, written atomically) and
@@ -62,10 +63,7 @@ import xarray as xr
 from .files import write_netcdf, write_text
 from .params import ParameterError, RunParams
 
-RUN_PARAMETERS = ("length", "barrier", "T", "mu", "F_rho", "F_u", "T_left", "T_right",
-                  "mu_left", "mu_right", "m_bullet", "m_rod", "n_rods", "rod_walls",
-                  "bullet_walls", "n_bullets", "dissipation", "t_transient", "t_measure",
-                  "seed")
+RUN_PARAMETERS = tuple(name for name in RunParams.names() if name != "replica")
 RUN_OPTIONS = ("bins", "rel_err", "t_max")
 ALIASES = {"rods": "n_rods", "bullets": "n_bullets"}
 #: per-point results gathered into results.nc
@@ -271,7 +269,7 @@ class SweepPoint:
 
     def key(self) -> str:
         """Hash of the full parameters, seed and run options."""
-        params = self.params() if self.kind == "engine" else self.params().as_attrs()
+        params = self.params() if self.kind == "engine" else self.params().identity()
         return digest({"kind": self.kind, "params": params, "options": self.options()})
 
 

@@ -3,7 +3,8 @@
 Particles fly freely and are advanced lazily. The particles are kept in spatial order in
 a ring buffer: the k-th particle from the left (k = 0 .. count-1) lives in slot
 ``(head + k) & mask`` of the arrays ``x`` (position at time ``t_last``), ``v``,
-``t_last``, ``species`` and ``ident`` (a stable particle id), so bullets enter and leave
+``t_last``, ``species``, ``ident`` (a stable particle id) and ``t_bounce`` (the time of
+its last bounce, kept only where bounces dissipate), so bullets enter and leave
 at both ends in O(1) and neighbours are neighbours in memory. When two particles pass
 through each other their slots swap contents. Event leaves:
 
@@ -16,19 +17,25 @@ through each other their slots swap contents. Event leaves:
   of 8^k particles fills a tree of depth k).
 
 At an encounter of neighbours a, b with E_rel = (1/2) m_a m_b / (m_a + m_b) (v_a - v_b)^2,
-they pass through each other if E_rel > h and collide elastically otherwise. With
-dissipation delta > 0 the pair keeps its centre-of-mass velocity and its relative
-velocity is scaled by sqrt(1 - delta) (slides, "Introducing dissipation").
+the passing rule (``encounter``; the Letter's: E_rel > h) says whether they pass through
+each other; otherwise they bounce back. With dissipation delta > 0 the pair keeps its
+centre-of-mass velocity and its relative velocity is scaled by sqrt(1 - delta) at a
+pass, at a bounce, or at both (slides, "Introducing dissipation"). Where bounces
+dissipate, the TC model of Luding and McNamara keeps a bounce elastic when either
+particle bounced less than t_c before, which prevents inelastic collapse.
 """
 
 import numpy as np
 from numba import njit
 
 from .layout import (
+    AT_COLLISION,
+    AT_PASS,
     BULLET,
     C_ENCOUNTERS,
     C_EVENTS,
     C_INJECTIONS,
+    C_MADE_ELASTIC,
     C_PASSES,
     C_WALL_HITS,
     EV_LEFT_INJECTION,
@@ -46,9 +53,14 @@ from .layout import (
     LOG_PASS,
     LOG_WALL,
     P_BARRIER,
+    P_BARRIER_WIDTH,
+    P_COLLAPSE_TIME,
+    P_DISSIPATE_AT,
     P_DISSIPATION,
     P_LENGTH,
     P_MASS,
+    P_PASSING,
+    P_PASSING_WIDTH,
     P_PERIODIC,
     P_RATE,
     P_STEP,
@@ -67,6 +79,7 @@ from .layout import (
     STATUS_OK,
     THERMAL,
 )
+from .encounter import pair_passes, scale_relative
 from .profiles import add_flight, add_wall_crossing
 from .queue import event_time_of, rebuild, replay, set_event_time
 
@@ -189,7 +202,7 @@ def log_event(log, n, time, code, end, species_a, species_b):
 
 
 @njit(cache=True, _nrt=False)
-def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, scalars,
+def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, counters, scalars,
             queue_time, queue_leaf, queue_offsets, profile, crossings, rng, t_stop,
             max_events, log):
     """Process events in time order until the next one lies beyond ``t_stop``.
@@ -213,6 +226,13 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
     barrier = params[P_BARRIER]
     dissipation = params[P_DISSIPATION]
     keep_relative = np.sqrt(1.0 - dissipation)
+    places = int(params[P_DISSIPATE_AT]) if dissipation > 0.0 else 0
+    lossy_pass = (places & AT_PASS) != 0
+    lossy_collision = (places & AT_COLLISION) != 0
+    collapse_time = params[P_COLLAPSE_TIME]
+    passing = int(params[P_PASSING])
+    passing_width = params[P_PASSING_WIDTH]
+    barrier_width = params[P_BARRIER_WIDTH]
     right_edge = profile.shape[1]
     periodic = params[P_PERIODIC] > 0.0
     ints[I_STATUS] = STATUS_OK
@@ -250,17 +270,17 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
                 scalars[S_HEAT_TIME] = now
                 scalars[S_HEAT_CURRENT] -= 0.5 * (ma * v[a] ** 3 + mb * v[b] ** 3)
             counters[C_ENCOUNTERS + pair_type] += 1
-            if e_rel > barrier:
+            if pair_passes(passing, e_rel, barrier, passing_width, barrier_width, ma, mb,
+                           rng):
                 # the particles swap slots; each keeps its velocity (scaled about the
-                # centre of mass with dissipation)
+                # centre of mass when passes dissipate)
                 counters[C_PASSES + pair_type] += 1
                 code = LOG_PASS
                 va = v[a]
                 vb = v[b]
-                if dissipation > 0.0:
-                    centre = (ma * va + mb * vb) / total
-                    va = centre + mb / total * relative * keep_relative
-                    vb = centre - ma / total * relative * keep_relative
+                if lossy_pass:
+                    va, vb = scale_relative(va, vb, ma, mb, keep_relative)
+                    scalars[S_DISSIPATED] += dissipation * e_rel
                 v[a] = vb
                 v[b] = va
                 species[a] = sb
@@ -268,18 +288,28 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
                 id_a = ident[a]
                 ident[a] = ident[b]
                 ident[b] = id_a
+                if lossy_collision:
+                    t_a = t_bounce[a]
+                    t_bounce[a] = t_bounce[b]
+                    t_bounce[b] = t_a
             else:
                 code = LOG_COLLISION
-                if dissipation > 0.0:
-                    centre = (ma * v[a] + mb * v[b]) / total
-                    v[a] = centre - mb / total * relative * keep_relative
-                    v[b] = centre + ma / total * relative * keep_relative
-                else:
+                elastic = True
+                if lossy_collision:
+                    # the TC model: a bounce within t_c of either particle's last bounce
+                    # is elastic, which prevents inelastic collapse
+                    elastic = (now - t_bounce[a] < collapse_time
+                               or now - t_bounce[b] < collapse_time)
+                    counters[C_MADE_ELASTIC] += elastic
+                    t_bounce[a] = now
+                    t_bounce[b] = now
+                if elastic:
                     va = v[a]
                     v[a] = ((ma - mb) * va + 2.0 * mb * v[b]) / total
                     v[b] = ((mb - ma) * v[b] + 2.0 * ma * va) / total
-            if dissipation > 0.0:
-                scalars[S_DISSIPATED] += dissipation * e_rel
+                else:
+                    v[a], v[b] = scale_relative(v[a], v[b], ma, mb, -keep_relative)
+                    scalars[S_DISSIPATED] += dissipation * e_rel
             if periodic:  # (after a pass the slots hold each other's particles)
                 scalars[S_HEAT_CURRENT] += 0.5 * (params[P_MASS + species[a]] * v[a] ** 3
                                                   + params[P_MASS + species[b]] * v[b] ** 3)
@@ -372,6 +402,8 @@ def advance(x, v, t_last, species, ident, ints, params, rules, flows, counters, 
                 new_pair = (a - 1) & mask
             species[a] = BULLET
             t_last[a] = now
+            if lossy_collision:
+                t_bounce[a] = -np.inf  # no bounce yet
             add_wall_crossing(crossings, BULLET, end * right_edge,
                               1.0 if end == LEFT else -1.0, 1.0)
             ident[a] = ints[I_NEXT_ID]

@@ -38,7 +38,24 @@ P_RATE = 6  # P_RATE + end: bullet injection rate gamma of each reservoir
 P_DISSIPATION = 8
 P_PERIODIC = 9  # 1.0: a periodic ring (no walls, no reservoirs), 0.0: an open channel
 P_STEP = 10  # P_STEP + end: potential energy U of that reservoir above the channel end
-N_PARAMS = 12
+P_PASSING = 12  # passing rule code (PASSING_RULES)
+P_PASSING_WIDTH = 13  # width w of the smooth rule
+P_BARRIER_WIDTH = 14  # width a of the quantum rule's square barrier
+P_DISSIPATE_AT = 15  # where dissipation acts: a sum of AT_PASS and AT_COLLISION
+P_COLLAPSE_TIME = 16  # t_c of the TC model: a bounce within t_c of a particle's last is elastic
+N_PARAMS = 17
+
+# passing rules: whether two neighbours that meet pass through each other
+PASS_THRESHOLD = 0  # E_rel > h (the Letter)
+PASS_SMOOTH = 1  # with probability 1 / (1 + exp((h - E_rel) / w))
+PASS_QUANTUM = 2  # with the transmission probability of a square barrier (h, a)
+PASSING_RULES = {"threshold": PASS_THRESHOLD, "smooth": PASS_SMOOTH, "quantum": PASS_QUANTUM}
+
+# where the dissipation delta acts (``params[P_DISSIPATE_AT]``)
+AT_PASS = 1
+AT_COLLISION = 2
+DISSIPATION_PLACES = {"pass": AT_PASS, "collision": AT_COLLISION,
+                      "both": AT_PASS + AT_COLLISION}
 
 # ``flows``: cumulative boundary flows, index end * 8 + species * 4 + quantity
 Q_COUNT_IN = 0
@@ -53,7 +70,8 @@ C_ENCOUNTERS = 1  # + pair type
 C_PASSES = 4  # + pair type
 C_WALL_HITS = 7
 C_INJECTIONS = 8
-N_COUNTERS = 9
+C_MADE_ELASTIC = 9  # bounces the TC model kept elastic
+N_COUNTERS = 10
 
 # ``scalars``: the channel clock, the energy dissipated at encounters and, on a ring,
 # the energy current J_E = sum m v^3 / 2, its time integral, and when it was last updated

@@ -10,6 +10,7 @@ from ..thermo import density
 from .dynamics import advance, schedule_all, waiting_time
 from .layout import (
     BULLET,
+    DISSIPATION_PLACES,
     EV_LEFT_INJECTION,
     EV_RIGHT_INJECTION,
     I_COUNT,
@@ -24,12 +25,18 @@ from .layout import (
     N_SCALARS,
     N_SPECIAL_EVENTS,
     P_BARRIER,
+    P_BARRIER_WIDTH,
+    P_COLLAPSE_TIME,
+    P_DISSIPATE_AT,
     P_DISSIPATION,
     P_LENGTH,
     P_MASS,
+    P_PASSING,
+    P_PASSING_WIDTH,
     P_PERIODIC,
     P_RATE,
     P_TEMPERATURE,
+    PASSING_RULES,
     RIGHT,
     ROD,
     RULE_CODES,
@@ -46,7 +53,8 @@ class ChannelState:
 
     Per ring slot (a power of two of them; the particles occupy slots head, head + 1,
     ... modulo the capacity, from left to right): ``x``, ``v``, ``t_last`` (position at
-    time t_last, velocity), ``species`` and ``ident`` (stable particle id). ``params``,
+    time t_last, velocity), ``species``, ``ident`` (stable particle id) and
+    ``t_bounce`` (time of the last bounce, for the TC model where bounces dissipate). ``params``,
     ``rules``, ``flows``, ``counters``, ``scalars`` and ``ints`` are indexed by the
     constants in ``layout``; ``profile`` and ``crossings`` are the profile accumulators
     of ``profiles``.
@@ -57,6 +65,7 @@ class ChannelState:
     t_last: np.ndarray
     species: np.ndarray
     ident: np.ndarray
+    t_bounce: np.ndarray
     ints: np.ndarray
     params: np.ndarray
     rules: np.ndarray
@@ -140,6 +149,11 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
     p[P_TEMPERATURE + LEFT], p[P_TEMPERATURE + RIGHT] = params.T_left, params.T_right
     p[P_RATE + LEFT], p[P_RATE + RIGHT] = params.injection_rates
     p[P_DISSIPATION] = params.dissipation
+    p[P_DISSIPATE_AT] = DISSIPATION_PLACES[params.dissipate_at]
+    p[P_COLLAPSE_TIME] = params.collapse_time
+    p[P_PASSING] = PASSING_RULES[params.passing]
+    p[P_PASSING_WIDTH] = params.passing_width
+    p[P_BARRIER_WIDTH] = params.barrier_width
     rules = np.zeros(4, dtype=np.int64)
     for end in (LEFT, RIGHT):
         rules[end * 2 + BULLET] = RULE_CODES[params.bullet_walls]
@@ -183,6 +197,7 @@ def assemble(positions, velocities, kinds, ident, cap, params, rules, n_bins=0):
     profile, crossings = new_profiles(n_bins)
     state = ChannelState(x=slots(positions), v=slots(velocities), t_last=slots(0.0),
                          species=slots(kinds, np.int64), ident=slots(ident, np.int64),
+                         t_bounce=slots(-np.inf),
                          ints=ints, params=params, rules=rules, flows=np.zeros(N_FLOWS),
                          counters=np.zeros(N_COUNTERS, dtype=np.int64),
                          scalars=np.zeros(N_SCALARS), queue_time=queue_time,
@@ -217,7 +232,8 @@ def grown(state: ChannelState) -> ChannelState:
     new_leaves[cap: cap + N_SPECIAL_EVENTS] = old_leaves[old_cap: old_cap + N_SPECIAL_EVENTS]
     rebuild(queue_time, queue_leaf, queue_offsets)
     return ChannelState(x=relaid(state.x), v=relaid(state.v), t_last=relaid(state.t_last),
-                        species=relaid(state.species), ident=relaid(state.ident), ints=ints,
+                        species=relaid(state.species), ident=relaid(state.ident),
+                        t_bounce=relaid(state.t_bounce), ints=ints,
                         params=state.params, rules=state.rules, flows=state.flows,
                         counters=state.counters, scalars=state.scalars, queue_time=queue_time,
                         queue_leaf=queue_leaf, queue_offsets=queue_offsets,
@@ -235,9 +251,10 @@ STALL_TIME = 1e-6
 class InelasticCollapse(RuntimeError):
     """Dissipative encounters pile up at one instant: the clock no longer advances.
 
-    A 1D gas that loses a fraction of the relative kinetic energy at every encounter can
+    A 1D gas that loses a fraction of the relative kinetic energy at every bounce can
     undergo inelastic collapse (infinitely many collisions in a finite time) once it is
-    cold and dense enough; an event-driven simulation cannot pass that instant.
+    cold and dense enough; an event-driven simulation cannot pass that instant. The TC
+    model (``collapse_time`` > 0) prevents it; without it (t_c = 0) this is raised.
     """
 
 
@@ -253,6 +270,7 @@ def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
         budget = min(max_events - total, STALL_EVENTS)
         clock = state.clock
         done = advance(state.x, state.v, state.t_last, state.species, state.ident,
+                       state.t_bounce,
                        state.ints, state.params, state.rules, state.flows, state.counters,
                        state.scalars, state.queue_time, state.queue_leaf,
                        state.queue_offsets, state.profile, state.crossings, rng,
@@ -264,6 +282,8 @@ def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
             raise InelasticCollapse(
                 f"inelastic collapse at t = {state.clock:.10g}: {done:,} encounters within "
                 f"{state.clock - clock:.2g} time units ({state.ints[I_COUNT]} particles, "
-                f"dissipation {state.params[P_DISSIPATION]:g}); lower the dissipation")
+                f"dissipation {state.params[P_DISSIPATION]:g}, TC collapse time "
+                f"{state.params[P_COLLAPSE_TIME]:g}); lower the dissipation or raise the "
+                f"collapse time (collapse_time, --collapse-time)")
         elif done < budget or total >= max_events:
             return state, total
