@@ -348,6 +348,35 @@ def dask_client(workers=None, scheduler=None, slurm=None):
                                host="127.0.0.1", dashboard_address="127.0.0.1:0")
     with cluster, Client(cluster) as client:
         yield client
+        if slurm is not None:
+            _close_workers(client, cluster)
+
+
+def _close_workers(client, cluster, timeout=60.0):
+    """Stop a SLURM cluster's workers through their nannies; wait until their jobs end.
+
+    Closing a ``SLURMCluster`` with workers connected closes the scheduler and cancels
+    the jobs at once: each worker, told to close by the scheduler, is still writing to
+    its closed stream when SIGTERM arrives, and its job log ends in ``CommClosedError``
+    tracebacks. Told by its nanny instead, a worker leaves the scheduler in order, the
+    nanny exits, and its job ends by itself; the cluster then cancels only the jobs that
+    never started. Gives up waiting after ``timeout`` seconds (the cluster's close then
+    cancels what is left).
+    """
+    import subprocess
+
+    names = [w["name"] for w in client.scheduler_info()["workers"].values()]
+    jobs = [cluster.workers[n].job_id for n in names if n in cluster.workers]
+    client.sync(client.scheduler.broadcast, nanny=True, on_error="ignore",
+                msg={"op": "terminate", "reason": "sweep-finished"})
+    deadline = time.monotonic() + timeout
+    while jobs and time.monotonic() < deadline:
+        states = subprocess.run(["squeue", "--noheader", "--format=%t",
+                                 f"--jobs={','.join(jobs)}"],
+                                capture_output=True, text=True).stdout.split()
+        if "R" not in states:
+            return
+        time.sleep(0.2)
 
 
 def slurm_cluster(queue=None, walltime="24:00:00", memory="4GB", jobs=1, account=None,
