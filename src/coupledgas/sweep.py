@@ -461,34 +461,34 @@ def dask_client(workers=None, scheduler=None, slurm=None):
         cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address="127.0.0.1:0")
     with cluster, Client(cluster) as client:
-        yield client
-        if slurm is not None:
-            _close_workers(client, cluster)
+        try:
+            yield client
+        finally:
+            if slurm is not None:
+                _cancel_jobs(cluster)
 
 
-def _close_workers(client, cluster, timeout=60.0):
-    """Stop a SLURM cluster's workers through their nannies; wait until their jobs end.
+def _cancel_jobs(cluster, timeout=60.0):
+    """Cancel a SLURM cluster's jobs while its scheduler runs; wait until they have ended.
 
     Closing a ``SLURMCluster`` with workers connected closes the scheduler and cancels
-    the jobs at once: each worker, told to close by the scheduler, is still writing to
-    its closed stream when SIGTERM arrives, and its job log ends in ``CommClosedError``
-    tracebacks. Told by its nanny instead, a worker leaves the scheduler in order, the
-    nanny exits, and its job ends by itself; the cluster then cancels only the jobs that
-    never started. Gives up waiting after ``timeout`` seconds (the cluster's close then
-    cancels what is left).
+    the jobs at once: each worker, told to close by the closing scheduler, is still
+    writing to its stream when that closes, and its job log ends in ``CommClosedError``
+    tracebacks. Cancelled first, each job's nanny stops its worker, which leaves the
+    running scheduler in order; the cluster's close then finds no worker left. Gives
+    up waiting after ``timeout`` seconds.
     """
     import subprocess
 
-    names = [w["name"] for w in client.scheduler_info()["workers"].values()]
-    jobs = [cluster.workers[n].job_id for n in names if n in cluster.workers]
-    client.sync(client.scheduler.broadcast, nanny=True, on_error="ignore",
-                msg={"op": "terminate", "reason": "sweep-finished"})
+    jobs = [job.job_id for job in cluster.workers.values() if job.job_id]
+    if not jobs:
+        return
+    subprocess.run(["scancel", *jobs], capture_output=True)
     deadline = time.monotonic() + timeout
-    while jobs and time.monotonic() < deadline:
-        states = subprocess.run(["squeue", "--noheader", "--format=%t",
-                                 f"--jobs={','.join(jobs)}"],
-                                capture_output=True, text=True).stdout.split()
-        if "R" not in states:
+    while time.monotonic() < deadline:
+        listed = subprocess.run(["squeue", "--noheader", "--format=%i",
+                                 f"--jobs={','.join(jobs)}"], capture_output=True, text=True)
+        if not listed.stdout.split():
             return
         time.sleep(0.2)
 
