@@ -17,8 +17,8 @@ CTLD_PID=/run/slurmctld.pid
 SLURMD_PID=/run/slurmd.pid
 MUNGE_PID=/run/munge/munged.pid
 
-running() {  # running PIDFILE: the daemon named in PIDFILE is alive
-    [[ -s $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null
+running() {  # running PIDFILE: the daemon named in PIDFILE is alive (not a reused pid)
+    [[ -s $1 ]] && [[ $(cat "/proc/$(cat "$1")/comm" 2>/dev/null) == "$(basename "$1" .pid)" ]]
 }
 
 stop() {  # stop PIDFILE: end that daemon and wait until it is gone
