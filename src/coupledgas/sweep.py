@@ -150,19 +150,23 @@ def _keywords(settings, replica) -> dict:
 
 
 def _no_options(settings) -> dict:
+    """Engine and Onsager points: every setting is a parameter."""
     return {}
 
 
 def _as_given(params):
+    """Keyword arguments name a point as they are."""
     return params
 
 
 def _run_params(settings, replica):
+    """The ``RunParams`` of a run point (checked)."""
     return RunParams.create(**{k: v for k, v in settings.items() if k in RUN_PARAMETERS},
                             replica=replica)
 
 
 def _run_options(settings) -> dict:
+    """``Run.start``'s options of a run point: bins (default 40), rel_err, t_max."""
     options = {k: v for k, v in settings.items() if k in RUN_OPTIONS}
     return {"n_bins": options.get("bins", 40), "rel_err": options.get("rel_err"),
             "t_max": options.get("t_max")}
@@ -178,18 +182,21 @@ def _run(params, options, checkpoint):
 
 
 def _engine_parameters():
+    """``heat_engine``'s keywords."""
     from .heat_engine import heat_engine
 
     return tuple(inspect.signature(heat_engine).parameters)
 
 
 def _engine(params, options, checkpoint):
+    """An engine point: one ``heat_engine`` run."""
     from .heat_engine import heat_engine
 
     return heat_engine(**params)
 
 
 def _onsager_parameters():
+    """``onsager``'s keywords but ``workers``."""
     from .onsager import onsager
 
     # a point is one process: a sweep spreads its points, not an Onsager matrix's runs
@@ -197,6 +204,7 @@ def _onsager_parameters():
 
 
 def _onsager_params(settings, replica):
+    """The keyword arguments of an Onsager point, checked before anything runs."""
     from .onsager import check
 
     check(**settings)
@@ -204,6 +212,7 @@ def _onsager_params(settings, replica):
 
 
 def _onsager(params, options, checkpoint):
+    """An Onsager point: one ``onsager`` call, in this process."""
     from .onsager import onsager
 
     return onsager(**params)
