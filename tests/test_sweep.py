@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 from coupledgas.cli import main
+from coupledgas.onsager import onsager
 from coupledgas.simulate import Run
 from coupledgas.sweep import SweepSpec, slurm_cluster, sweep, sweeps
 
@@ -159,6 +160,35 @@ def test_a_zipped_axis_varies_its_parameters_together(tmp_path):
         [p.key() for p in SweepSpec.load(spec).points()]
 
 
+def test_an_onsager_sweep_computes_one_matrix_per_point_once(tmp_path):
+    spec = {"kind": "onsager", "base": {"barrier": 0.0, "force": 0.1, "t_measure": 2000,
+                                        "seed": 3},
+            "axes": {"length": [4, 6]}}
+    ds = sweep(spec, tmp_path, workers=1)
+    assert dict(ds.L_ru.sizes) == {"length": 2} and list(ds.length.values) == [4, 6]
+    assert len(finished_points(tmp_path)) == 2
+    single = onsager(length=6, barrier=0.0, force=0.1, t_measure=2000, seed=3)
+    for name in ("L_rr", "L_ru", "L_ur", "L_uu", "S_err", "reciprocity_gap"):
+        assert ds[name].sel(length=6).item() == single[name].item(), name
+    assert ds.events.sel(length=6).item() == single.attrs["events"]
+    calls = []
+    sweep(spec, tmp_path, workers=1, progress=lambda *counts: calls.append(counts))
+    assert calls == []  # every matrix is on disk: nothing computed, no cluster started
+
+
+def test_run_and_engine_points_keep_the_names_of_their_files():
+    # stored sweeps (docs/figures/*-data) are found again only if these never change
+    run = SweepSpec.load({"replicas": 2, "base": {"length": 5, "barrier": 1,
+                                                  "t-measure": 1500, "bins": 4},
+                          "axes": {"F_u": [0.1, 0.3], "F_rho": [0.0, 0.2]}})
+    engine = SweepSpec.load({"kind": "engine", "base": {
+        "T_hot": 1.05, "T_cold": 0.95, "length_a": 10.0, "barrier_a": 1.0,
+        "length_b": 10.0, "barrier_b": 0.0, "load_a": 0.0, "reservoir_particles": 5000,
+        "t_transient": 5000.0, "t_measure": 1e5, "seed": 1}, "axes": {"load_b": [0.0]}})
+    assert run.points()[0].key() == "a339b788ce3942654662"
+    assert engine.points()[0].key() == "1831780f562a2e964c3f"
+
+
 def test_slurm_job_script_asks_for_one_single_threaded_worker_per_job():
     cluster = slurm_cluster(queue="short", walltime="01:30:00", memory="2GB", jobs=0,
                             account="physics", scheduler_host="127.0.0.1")
@@ -180,6 +210,11 @@ def test_slurm_job_script_asks_for_one_single_threaded_worker_per_job():
     ("[axes.line]\nT_left = [1.1, 1.2]\nT_right = [0.9]\n", "line"),
     ("[axes.length]\nT_left = [1.1]\nT_right = [0.9]\n", "length"),
     ("[axes]\nT_left = [1.2]\n[axes.line]\nT_left = [1.1]\nT_right = [0.9]\n", "T_left"),
+    ('kind = "onsager"\n[base]\nworkers = 2\n[axes]\nlength = [4]\n', "workers"),
+    ('kind = "onsager"\n[axes]\nforce = [0.1, -0.1]\n', "force"),
+    ('kind = "onsager"\n[base]\nmethod = "magic"\n[axes]\nlength = [4]\n', "method"),
+    ('kind = "onsager"\nreplicas = 2\n[axes]\nlength = [4]\n', "replicas"),
+    ('kind = "onsager"\n[axes]\nF_u = [0.1]\n', "F_u"),
 ])
 def test_a_bad_spec_is_one_line_naming_what_is_wrong(tmp_path, error_line, text, name):
     spec = tmp_path / "spec.toml"

@@ -29,6 +29,7 @@ covariance of the matrix entries by Monte Carlo (a fixed seed, so results repeat
 
 from __future__ import annotations
 
+import inspect
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
@@ -136,29 +137,12 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
         ``ZT``, ``det`` with ``_err``; ``reciprocity_gap`` = (L_ru - L_ur) in standard
         errors; attrs: method, parameters, CPU seconds, events.
     """
-    if method not in METHODS:
-        raise ParameterError("method", f"must be one of {', '.join(METHODS)}, got {method!r}")
+    setup, base, t_max = _checked(
+        length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
+        n_rods=n_rods, rod_walls=rod_walls, method=method, force=force, symmetric=symmetric,
+        t_transient=t_transient, t_measure=t_measure, rel_err=rel_err, t_max=t_max,
+        block_time=block_time, replicas=replicas, workers=workers, seed=seed)
     force = float(force)
-    if method == "forces" and not (force > 0 and np.isfinite(force)):
-        raise ParameterError("force", f"must be positive, got {force:g}")
-    if method == "fluctuation" and not (block_time > 0 and 16 * block_time <= t_measure):
-        raise ParameterError("block_time", f"must be positive and at most t_measure / 16 "
-                             f"({t_measure / 16:g}), got {block_time:g}")
-    for name, value in (("replicas", replicas), ("workers", workers)):
-        if int(value) != value or value < 1:
-            raise ParameterError(name, f"must be a positive integer, got {value!r}")
-    setup = dict(length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
-                 n_rods=n_rods, rod_walls=rod_walls, t_transient=t_transient,
-                 t_measure=t_measure, seed=seed)
-    base = RunParams.create(**setup)
-    if rel_err is not None and not 0 < float(rel_err) < 1:
-        raise ParameterError("rel_err", f"must lie in (0, 1), got {rel_err}")
-    if t_max is not None and rel_err is None:
-        raise ParameterError("t_max", "only applies with a precision target (rel_err)")
-    if rel_err is not None:
-        t_max = 100.0 * t_measure if t_max is None else float(t_max)
-        if not t_max >= t_measure:
-            raise ParameterError("t_max", f"must be >= t_measure ({t_measure:g})")
 
     if method == "forces":
         signs = (1.0, -1.0) if symmetric else (1.0,)
@@ -204,6 +188,72 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
                  events=int(sum(r["events"] for r in results)),
                  coupledgas_version=__version__)
     return xr.Dataset({k: ((), v) for k, v in data.items()}, attrs=attrs)
+
+
+def check(**parameters) -> None:
+    """Check the keywords of ``onsager`` without running anything.
+
+    Raises
+    ------
+    ParameterError
+        Naming the first bad keyword (an unknown one included).
+    """
+    signature = inspect.signature(onsager)
+    unknown = sorted(set(parameters) - set(signature.parameters))
+    if unknown:
+        raise ParameterError(unknown[0], "is not a keyword of onsager")
+    bound = signature.bind(**parameters)
+    bound.apply_defaults()
+    _checked(**bound.arguments)
+
+
+def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, method, force,
+             symmetric, t_transient, t_measure, rel_err, t_max, block_time, replicas,
+             workers, seed):
+    """Check every keyword of ``onsager``; a bad one raises ParameterError.
+
+    Returns
+    -------
+    tuple
+        The runs' common settings (a dict), their ``RunParams`` at zero force, and
+        ``t_max`` (its default with ``rel_err``).
+    """
+    if method not in METHODS:
+        raise ParameterError("method", f"must be one of {', '.join(METHODS)}, got {method!r}")
+    if symmetric not in (True, False):
+        raise ParameterError("symmetric", f"must be true or false, got {symmetric!r}")
+    setup = dict(length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
+                 n_rods=n_rods, rod_walls=rod_walls, t_transient=t_transient,
+                 t_measure=t_measure, seed=seed)
+    base = RunParams.create(**setup)
+    force, block_time = _number("force", force), _number("block_time", block_time)
+    if method == "forces" and not (force > 0 and np.isfinite(force)):
+        raise ParameterError("force", f"must be positive, got {force:g}")
+    if method == "fluctuation" and not (block_time > 0 and 16 * block_time <= t_measure):
+        raise ParameterError("block_time", f"must be positive and at most t_measure / 16 "
+                             f"({t_measure / 16:g}), got {block_time:g}")
+    for name, value in (("replicas", replicas), ("workers", workers)):
+        if _number(name, value) != int(value) or value < 1:
+            raise ParameterError(name, f"must be a positive integer, got {value!r}")
+    if rel_err is not None and not 0 < _number("rel_err", rel_err) < 1:
+        raise ParameterError("rel_err", f"must lie in (0, 1), got {rel_err}")
+    if t_max is not None and rel_err is None:
+        raise ParameterError("t_max", "only applies with a precision target (rel_err)")
+    if rel_err is not None:
+        t_max = 100.0 * t_measure if t_max is None else _number("t_max", t_max)
+        if not t_max >= t_measure:
+            raise ParameterError("t_max", f"must be >= t_measure ({t_measure:g})")
+    return setup, base, t_max
+
+
+def _number(name, value) -> float:
+    """``value`` as a float; ParameterError naming ``name`` if it is not a number."""
+    if isinstance(value, bool):
+        raise ParameterError(name, f"must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(name, f"must be a number, got {value!r}") from None
 
 
 class _FluctuationPrecision:

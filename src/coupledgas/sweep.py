@@ -24,21 +24,36 @@ It adds one dimension (here ``reservoirs``; the name must not be a parameter's) 
 entries take the i-th value of every list; the results carry each list as a coordinate
 along it.
 
-A spec may also say ``kind = "engine"``: its points are then runs of the circular heat
-engine (``heat_engine``'s parameters: ``T_hot``, ``load_b``, ...), checked when each
-point runs; replicas are for ``kind = "run"`` only.
+A spec may also say which kind of point it sweeps (``KINDS``; replicas are for runs only):
 
-Parameter names are those of ``RunParams.create`` (``length``, ``barrier``, ``T``, ``mu``,
+* ``kind = "run"`` (the default): runs of ``simulate``, parameters below;
+* ``kind = "engine"``: runs of the circular heat engine (``heat_engine``'s parameters:
+  ``T_hot``, ``load_b``, ...), checked when each point runs;
+* ``kind = "onsager"``: Onsager matrices, ``onsager``'s keywords (``length``, ``barrier``,
+  ``method``, ``force``, ``t_measure``, ...; all but ``workers``: one point is one
+  process), checked before anything runs. ``results.nc`` gathers the matrix entries and
+  sigma, kappa, S, ZT, det with errors, and ``reciprocity_gap``::
+
+    kind = "onsager"
+    [base]
+    barrier = 1
+    force = 0.1
+    t_measure = 100000
+    [axes]
+    length = [10, 20, 40]
+
+Run parameters are those of ``RunParams.create`` (``length``, ``barrier``, ``T``, ``mu``,
 ``F_rho``, ``F_u``, ``T_left`` ..., ``m_bullet``, ``m_rod``, ``n_rods`` or ``rods``,
 ``rod_walls``, ``bullet_walls``, ``n_bullets`` or ``bullets``, ``dissipation``,
 ``dissipate_at``, ``collapse_time``, ``passing``, ``passing_width``, ``barrier_width``,
 ``t_transient``, ``t_measure``, ``seed``) and the run options ``bins``, ``rel_err``,
-``t_max``; dashes may stand for underscores. Unlike ``coupledgas run``, forces that are not given are zero.
+``t_max``; dashes may stand for underscores. Unlike ``coupledgas run``, forces that are
+not given are zero.
 
 The sweep directory holds ``spec.toml`` (a copy), ``points/<hash>.nc`` (one result per
 finished point, named by a hash of its full parameters and seed, written atomically) and
 ``results.nc``, the combined Dataset with one dimension per axis (and ``replica``).
-Running the same sweep again computes only the missing points, and a point in flight
+Running the same sweep again computes only the missing points, and a run point in flight
 resumes from its checkpoint (``points/.<hash>.checkpoint.npz``, saved every ten minutes
 of wall time), so a killed sweep loses at most ten minutes of each running point; Dask
 retries a point whose worker died.
@@ -47,11 +62,13 @@ retries a point whose worker died.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
@@ -76,29 +93,149 @@ PROFILES = ("density", "density_err", "temperature", "temperature_err", "mean_ma
 ENGINE_SCALARS = tuple(f"{name}{suffix}" for name in (
     "J_A", "J_B", "J_circ", "power", "heat_hot", "heat_cold", "efficiency", "mu_hot",
     "mu_cold") for suffix in ("", "_err"))
-KINDS = ("run", "engine")
+ONSAGER_SCALARS = tuple(f"{name}{suffix}" for name in (
+    "L_rr", "L_ru", "L_ur", "L_uu", "sigma", "kappa", "S", "ZT", "det")
+    for suffix in ("", "_err")) + ("reciprocity_gap",)
 RETRIES = 3
 #: wall-clock seconds between the checkpoints of a running point
 CHECKPOINT_EVERY = 600.0
 
 
-def _engine_parameters():
-    import inspect
+@dataclass(frozen=True)
+class PointKind:
+    """What the points of one kind of sweep are.
 
+    Attributes
+    ----------
+    noun : str
+        How errors name its parameters ("is not <noun> parameter").
+    parameters : callable
+        ``() -> tuple`` of the parameter names a spec may give (imports lazily).
+    params : callable
+        ``(settings, replica) -> params``: the checked parameters of one point
+        (``replica`` is -1 unless the sweep has replicas); raises ParameterError.
+    options : callable
+        ``settings -> dict``: the keyword arguments of ``run`` that are not parameters.
+    hashed : callable
+        ``params -> JSON-able value``: with the options, what names a point's file.
+    run : callable
+        ``(params, options, checkpoint) -> xarray.Dataset``: one point, on a Dask
+        worker; ``checkpoint`` is the path its progress may be saved to and resumed from.
+    scalars : tuple
+        The point results' variables gathered into ``results.nc``.
+    optional_scalars : tuple
+        Gathered where any point has them (NaN elsewhere).
+    replicas : bool
+        Whether a sweep of this kind may have ``replicas``.
+    aliases : dict
+        Other names of parameters.
+    """
+
+    noun: str
+    parameters: Callable[[], tuple]
+    params: Callable
+    options: Callable
+    hashed: Callable
+    run: Callable
+    scalars: tuple
+    optional_scalars: tuple = ()
+    replicas: bool = False
+    aliases: dict = field(default_factory=dict)
+
+
+def _keywords(settings, replica) -> dict:
+    """The parameters of an engine point: its settings, checked when it runs."""
+    return dict(settings)
+
+
+def _no_options(settings) -> dict:
+    """Engine and Onsager points: every setting is a parameter."""
+    return {}
+
+
+def _as_given(params):
+    """Keyword arguments name a point as they are."""
+    return params
+
+
+def _run_params(settings, replica):
+    """The ``RunParams`` of a run point (checked)."""
+    return RunParams.create(**{k: v for k, v in settings.items() if k in RUN_PARAMETERS},
+                            replica=replica)
+
+
+def _run_options(settings) -> dict:
+    """``Run.start``'s options of a run point: bins (default 40), rel_err, t_max."""
+    options = {k: v for k, v in settings.items() if k in RUN_OPTIONS}
+    return {"n_bins": options.get("bins", 40), "rel_err": options.get("rel_err"),
+            "t_max": options.get("t_max")}
+
+
+def _run(params, options, checkpoint):
+    """A run point, resumed from ``checkpoint`` if it holds this run, checkpointed every
+    ``CHECKPOINT_EVERY`` seconds of wall time."""
+    from .simulate import Run, execute
+
+    run = _resumed(checkpoint, params) or Run.start(params, **options)
+    return execute(run, checkpoint, CHECKPOINT_EVERY).dataset()
+
+
+def _engine_parameters():
+    """``heat_engine``'s keywords."""
     from .heat_engine import heat_engine
 
     return tuple(inspect.signature(heat_engine).parameters)
 
 
+def _engine(params, options, checkpoint):
+    """An engine point: one ``heat_engine`` run."""
+    from .heat_engine import heat_engine
+
+    return heat_engine(**params)
+
+
+def _onsager_parameters():
+    """``onsager``'s keywords but ``workers``."""
+    from .onsager import onsager
+
+    # a point is one process: a sweep spreads its points, not an Onsager matrix's runs
+    return tuple(n for n in inspect.signature(onsager).parameters if n != "workers")
+
+
+def _onsager_params(settings, replica):
+    """The keyword arguments of an Onsager point, checked before anything runs."""
+    from .onsager import check
+
+    check(**settings)
+    return dict(settings)
+
+
+def _onsager(params, options, checkpoint):
+    """An Onsager point: one ``onsager`` call, in this process."""
+    from .onsager import onsager
+
+    return onsager(**params)
+
+
+#: kind name -> what its points are; a spec's ``kind`` picks one (default "run")
+KINDS = {
+    "run": PointKind("a run", lambda: RUN_PARAMETERS + RUN_OPTIONS, _run_params,
+                     _run_options, RunParams.identity, _run, SCALARS, OPTIONAL_SCALARS,
+                     replicas=True, aliases=ALIASES),
+    "engine": PointKind("a heat-engine", _engine_parameters, _keywords, _no_options,
+                        _as_given, _engine, ENGINE_SCALARS),
+    "onsager": PointKind("an Onsager", _onsager_parameters, _onsager_params, _no_options,
+                         _as_given, _onsager, ONSAGER_SCALARS),
+}
+
+
 def _name(key: str, kind: str = "run") -> str:
+    """The parameter of a ``kind`` point that ``key`` names (dashes for underscores)."""
+    point = KINDS[kind]
     name = key.replace("-", "_")
-    if kind == "engine":
-        if name not in _engine_parameters():
-            raise ParameterError(key, "is not a heat-engine parameter")
-        return name
-    name = ALIASES.get(name, name)
-    if name not in RUN_PARAMETERS + RUN_OPTIONS:
-        raise ParameterError(key, "is not a run parameter")
+    name = point.aliases.get(name, name)
+    if name not in point.parameters():
+        raise ParameterError(key, f"is not {point.noun} parameter")
     return name
 
 
@@ -129,7 +266,7 @@ class SweepSpec:
             raise ParameterError(sorted(unknown)[0], "is not a sweep table (base, axes, "
                                  "replicas, kind)")
         kind = spec.get("kind", "run")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise ParameterError("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
         base = {_name(k, kind): v for k, v in dict(spec.get("base", {})).items()}
         axes, zipped = {}, {}
@@ -150,8 +287,8 @@ class SweepSpec:
         replicas = spec.get("replicas", 1)
         if not isinstance(replicas, int) or replicas < 1:
             raise ParameterError("replicas", f"must be a positive integer, got {replicas!r}")
-        if kind == "engine" and replicas != 1:
-            raise ParameterError("replicas", "are for kind = \"run\" sweeps")
+        if replicas != 1 and not KINDS[kind].replicas:
+            raise ParameterError("replicas", f"are not for kind = \"{kind}\" sweeps")
         spec = cls(base=base, axes=axes, replicas=replicas, kind=kind, zipped=zipped)
         for point in spec.points():  # every point valid before anything runs
             point.params()
@@ -253,24 +390,18 @@ class SweepPoint:
     kind: str = "run"
 
     def params(self):
-        """RunParams of a run point; the keyword arguments of an engine point."""
-        if self.kind == "engine":
-            return dict(self.settings)
-        run = {k: v for k, v in self.settings.items() if k in RUN_PARAMETERS}
-        return RunParams.create(**run, replica=self.replica if self.replicated else -1)
+        """The checked parameters of the point (``RunParams`` of a run point, the
+        keyword arguments of an engine or Onsager point)."""
+        return KINDS[self.kind].params(self.settings, self.replica if self.replicated else -1)
 
     def options(self) -> dict:
-        if self.kind == "engine":
-            return {}
-        options = {k: v for k, v in self.settings.items() if k in RUN_OPTIONS}
-        options.setdefault("bins", 40)
-        return {"n_bins": options["bins"], "rel_err": options.get("rel_err"),
-                "t_max": options.get("t_max")}
+        """The keyword arguments of the kind's run that are not parameters."""
+        return KINDS[self.kind].options(self.settings)
 
     def key(self) -> str:
         """Hash of the full parameters, seed and run options."""
-        params = self.params() if self.kind == "engine" else self.params().identity()
-        return digest({"kind": self.kind, "params": params, "options": self.options()})
+        return digest({"kind": self.kind, "params": KINDS[self.kind].hashed(self.params()),
+                       "options": self.options()})
 
 
 def digest(value) -> str:
@@ -287,18 +418,11 @@ def run_point(kind: str, params, options: dict, path: str) -> str:
     worker died or the sweep was killed, it resumes from there, bit for bit as if it
     had not stopped.
     """
-    from .heat_engine import heat_engine
-    from .simulate import Run, execute
-
     path = Path(path)
     if path.exists():
         return str(path)
-    if kind == "engine":
-        write_netcdf(heat_engine(**params), path)
-        return str(path)
     checkpoint = path.with_name(f".{path.stem}.checkpoint.npz")
-    run = _resumed(checkpoint, params) or Run.start(params, **options)
-    write_netcdf(execute(run, checkpoint, CHECKPOINT_EVERY).dataset(), path)
+    write_netcdf(KINDS[kind].run(params, options, checkpoint), path)
     checkpoint.unlink(missing_ok=True)
     return str(path)
 
@@ -345,7 +469,36 @@ def dask_client(workers=None, scheduler=None, slurm=None):
         cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address="127.0.0.1:0")
     with cluster, Client(cluster) as client:
-        yield client
+        try:
+            yield client
+        finally:
+            if slurm is not None:
+                _cancel_jobs(cluster)
+
+
+def _cancel_jobs(cluster, timeout=60.0):
+    """Cancel a SLURM cluster's jobs while its scheduler runs; wait until they have ended.
+
+    Closing a ``SLURMCluster`` with workers connected closes the scheduler and cancels
+    the jobs at once: each worker, told to close by the closing scheduler, is still
+    writing to its stream when that closes, and its job log ends in ``CommClosedError``
+    tracebacks. Cancelled first, each job's nanny stops its worker, which leaves the
+    running scheduler in order; the cluster's close then finds no worker left. Gives
+    up waiting after ``timeout`` seconds.
+    """
+    import subprocess
+
+    jobs = [job.job_id for job in cluster.workers.values() if job.job_id]
+    if not jobs:
+        return
+    subprocess.run(["scancel", *jobs], capture_output=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listed = subprocess.run(["squeue", "--noheader", "--format=%i",
+                                 f"--jobs={','.join(jobs)}"], capture_output=True, text=True)
+        if not listed.stdout.split():
+            return
+        time.sleep(0.2)
 
 
 def slurm_cluster(queue=None, walltime="24:00:00", memory="4GB", jobs=1, account=None,
@@ -485,8 +638,9 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
         dims.append("replica")
     first = datasets[0]
     data = {}
-    scalars = ENGINE_SCALARS if spec.kind == "engine" else SCALARS + tuple(
-        n for n in OPTIONAL_SCALARS if any(n in d for d in datasets))
+    kind = KINDS[spec.kind]
+    scalars = kind.scalars + tuple(n for n in kind.optional_scalars
+                                   if any(n in d for d in datasets))
     for name in scalars:
         values = [d[name].item() if name in d else np.nan for d in datasets]
         data[name] = (dims, np.array(values).reshape(shape))
