@@ -19,6 +19,8 @@ import numpy as np
 import xarray as xr
 
 from .files import atomic_path, write_netcdf, write_text
+from .heat_engine import linear_response
+from .onsager import onsager, propagate
 from .params import ParameterError
 from .sweep import digest, sweeps
 
@@ -199,8 +201,6 @@ def _engine_specs(preset):
 
 
 def _engine_extra(preset, workers, data):
-    from .heat_engine import linear_response
-
     setup = _engine_setup(preset)
     kw = dict(length=setup["length"], T=float(np.mean(ENGINE_T)), mu=1.5, force=0.1,
               t_measure=setup["t_measure"])
@@ -581,8 +581,6 @@ def _size_specs(preset):
 
 def _size_coefficients(results):
     """L_ij = L J_i / f from the two finite-force sweeps, and sigma, kappa, S, ZT."""
-    from .onsager import propagate
-
     by_rho, by_u = results["F_rho"], results["F_u"]
     f = float(by_rho.F_rho[0])
     L = by_rho.length.values
@@ -645,8 +643,6 @@ def adapted_barrier(length, h_20=1.0):
 
 
 def _yt_extra(preset, workers, data):
-    from .heat_engine import linear_response
-
     setup = _yt_setup(preset)
     rows = []
     for k, L in enumerate(setup["lengths"]):
@@ -785,8 +781,6 @@ def _kept_onsager(data, workers, **parameters):
     """``onsager(**parameters)`` on ``workers`` processes, computed once: the matrix is
     kept in ``data/onsager-<hash of the parameters>.nc``, so an interrupted figure
     computes only the matrices it has not finished."""
-    from .onsager import onsager
-
     path = Path(data) / f"onsager-{digest(parameters)}.nc"
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
@@ -816,6 +810,8 @@ def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
     ``slurm``, as in ``sweep``); ``progress(done, running, failed, total)`` counts them.
     Onsager matrices run on ``workers`` local processes.
     """
+    # matplotlib only when drawing (the recipes import pyplot in their draw functions):
+    # its import costs more than half a second, which the CLI would pay for every command
     import matplotlib
 
     matplotlib.use("Agg")

@@ -35,7 +35,8 @@ from dataclasses import replace
 import numpy as np
 import xarray as xr
 
-from . import __version__, thermo
+from . import thermo
+from ._version import __version__
 from .observables import block_covariance
 from .params import ParameterError, RunParams
 from .simulate import Run, transferred

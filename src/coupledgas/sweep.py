@@ -46,6 +46,7 @@ retries a point whose worker died.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import sys
@@ -59,8 +60,12 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .checkpoint import load
+from .execute import execute
 from .files import write_netcdf, write_text
+from .heat_engine import heat_engine
 from .params import ParameterError, RunParams
+from .simulate import Run
 
 RUN_PARAMETERS = ("length", "barrier", "T", "mu", "F_rho", "F_u", "T_left", "T_right",
                   "mu_left", "mu_right", "m_bullet", "m_rod", "n_rods", "rod_walls",
@@ -85,10 +90,6 @@ CHECKPOINT_EVERY = 600.0
 
 
 def _engine_parameters():
-    import inspect
-
-    from .heat_engine import heat_engine
-
     return tuple(inspect.signature(heat_engine).parameters)
 
 
@@ -289,9 +290,6 @@ def run_point(kind: str, params, options: dict, path: str) -> str:
     worker died or the sweep was killed, it resumes from there, bit for bit as if it
     had not stopped.
     """
-    from .heat_engine import heat_engine
-    from .simulate import Run, execute
-
     path = Path(path)
     if path.exists():
         return str(path)
@@ -307,8 +305,6 @@ def run_point(kind: str, params, options: dict, path: str) -> str:
 
 def _resumed(checkpoint: Path, params):
     """The run saved in ``checkpoint`` if it is one of ``params``, else None."""
-    from .checkpoint import load
-
     if not checkpoint.exists():
         return None
     try:
@@ -332,6 +328,8 @@ def dask_client(workers=None, scheduler=None, slurm=None):
     slurm : dict, optional
         Keyword arguments of ``slurm_cluster``: workers as SLURM jobs.
     """
+    # dask.distributed is imported only where a sweep runs: it takes a quarter of a
+    # second, which every other command (and the package import) would pay
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -353,6 +351,7 @@ def dask_client(workers=None, scheduler=None, slurm=None):
 def slurm_cluster(queue=None, walltime="24:00:00", memory="4GB", jobs=1, account=None,
                   scheduler_host=None):
     """A dask-jobqueue SLURM cluster of ``jobs`` single-core worker jobs."""
+    # only SLURM sweeps need dask-jobqueue (and its import cost)
     from dask_jobqueue import SLURMCluster
 
     extra = [f"--account={account}"] if account else []
@@ -454,7 +453,7 @@ def sweeps(parts: dict, client=None, workers=None, scheduler=None, slurm=None,
 
 def _compute(client, missing, progress):
     """Submit the (point, path) pairs, report progress as they finish; return the failures."""
-    from dask.distributed import as_completed
+    from dask.distributed import as_completed  # see dask_client: import cost
 
     futures = [client.submit(run_point, p.kind, p.params(), p.options(), str(path),
                              key=f"coupledgas-point-{p.key()}-{_path_tag(path)}",
