@@ -47,7 +47,6 @@ from .params import ParameterError, RunParams, _finite, _positive
 from .simulate import check_bookkeeping, net_inflow
 
 N_BLOCKS = 1024
-CHANNELS = ("A", "B")
 
 
 def reservoir_mu(N, V, T):

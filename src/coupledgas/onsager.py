@@ -45,7 +45,6 @@ METHODS = ("forces", "fluctuation")
 #: shortest block (time units) for the fluctuation method's covariance (see above)
 BLOCK_TIME = 10000.0
 ENTRIES = ("L_rr", "L_ru", "L_ur", "L_uu")
-COEFFICIENTS = ("sigma", "kappa", "S", "ZT", "det")
 
 
 def _mean_currents(params: RunParams, rel_err, t_max, extend_to=None, block_time=0.0):
