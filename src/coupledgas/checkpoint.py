@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .files import atomic_path
 from .kernel.state import ChannelState
 from .params import ParameterError, RunParams

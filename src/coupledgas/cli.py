@@ -5,15 +5,28 @@ from __future__ import annotations
 import json
 import math
 import sys
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from .checkpoint import load
+from .critical import critical_barrier
+from .execute import Interrupted, execute
+from .figures import RECIPES, figure
 from .files import write_netcdf
+from .heat_engine import heat_engine
 from .kernel.state import InelasticCollapse
-from .params import COLLAPSE_TIME, ParameterError
+from .onsager import onsager
+from .params import COLLAPSE_TIME, ParameterError, RunParams
+from .plot import plot_run
+from .progress import ProgressLine
+from .replicas import run_replicas
+from .ring import ring
+from .simulate import Run
+from .sweep import SweepProgress, SweepSpec, sweep
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,
@@ -282,9 +295,6 @@ def run(
     out: Optional[Path] = OUT,
 ):
     """Simulate one open channel between two reservoirs and report its currents."""
-    from .params import RunParams
-    from .simulate import Run
-
     F_rho, F_u = _forces(F_rho, F_u, T_left, T_right, mu_left, mu_right)
     params = RunParams.create(length=length, barrier=barrier, T=T, mu=mu, F_rho=F_rho,
                               F_u=F_u, T_left=T_left, T_right=T_right, mu_left=mu_left,
@@ -298,8 +308,6 @@ def run(
     if replicas != 1 or workers != 1:
         if checkpoint is not None:
             raise ParameterError("checkpoint", "is for single runs; replicas restart whole")
-        from .replicas import run_replicas
-
         ds = run_replicas(params, replicas, workers, n_bins=bins, rel_err=rel_err,
                           t_max=t_max)
     else:
@@ -318,10 +326,6 @@ def resume(
     out: Optional[Path] = OUT,
 ):
     """Continue a run from its checkpoint; the result is bit for bit the uninterrupted one."""
-    from dataclasses import replace
-
-    from .checkpoint import load
-
     run = load(checkpoint)
     if t_measure is not None:
         if not t_measure > 0:
@@ -368,8 +372,6 @@ def onsager_command(
     out: Optional[Path] = OUT,
 ):
     """Onsager matrix and sigma, kappa, S, ZT (the Letter's Eq. 4; Supplement Eqs. 6-7)."""
-    from .onsager import onsager
-
     ds = onsager(length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
                  n_rods=rods, rod_walls=rod_walls.value, method=method.value, force=force,
                  symmetric=symmetric, t_transient=t_transient, t_measure=t_measure,
@@ -424,8 +426,6 @@ def heat_engine_command(
     out: Optional[Path] = OUT,
 ):
     """The autonomous circular heat engine: two channels, finite reservoirs, loads."""
-    from .heat_engine import heat_engine
-
     ds = heat_engine(T_hot=T_hot, T_cold=T_cold, length_a=length_a, barrier_a=barrier_a,
                      length_b=length_b, barrier_b=barrier_b, load_a=load_a, load_b=load_b,
                      rods_a=rods_a, rods_b=rods_b, dissipation_a=dissipation_a,
@@ -463,8 +463,6 @@ def critical_barrier_command(
     as_json: bool = AS_JSON,
 ):
     """The barrier h*(L) where J_rho changes sign, and the exponent of h* ~ L^beta."""
-    from .critical import critical_barrier
-
     def numbers(text, name):
         try:
             return [float(x) for x in text.split(",")]
@@ -504,8 +502,6 @@ def ring_command(
     out: Optional[Path] = OUT,
 ):
     """A periodic ring at equilibrium: events per second and Green-Kubo conductivity."""
-    from .ring import ring
-
     try:
         pair = tuple(float(m) for m in masses.split(","))
     except ValueError:
@@ -558,8 +554,6 @@ def sweep_command(
     slurm_account: Optional[str] = SLURM_ACCOUNT,
 ):
     """Run a grid of runs on Dask; rerunning computes only the missing points."""
-    from .sweep import SweepProgress, SweepSpec, sweep
-
     slurm_options = _slurm_options(workers, scheduler, slurm, slurm_queue, slurm_walltime,
                                    slurm_memory, slurm_jobs, slurm_account)
     loaded = SweepSpec.load(spec)
@@ -590,9 +584,6 @@ def figure_command(
     slurm_account: Optional[str] = SLURM_ACCOUNT,
 ):
     """Reproduce a figure: data (resumable sweeps), NAME.png/.pdf/.nc and a summary."""
-    from .figures import RECIPES, figure
-    from .sweep import SweepProgress
-
     if list_:
         for recipe in RECIPES.values():
             typer.echo(f"{recipe.name:18s} {recipe.description}")
@@ -617,15 +608,10 @@ def plot(
                                        "result's name with .png]."),
 ):
     """Draw a run's profiles and the block series of its currents."""
-    from .plot import plot_run
-
     typer.echo(plot_run(result, out))
 
 
 def _execute(run, checkpoint, checkpoint_every, quiet):
-    from .progress import ProgressLine
-    from .simulate import Interrupted, execute
-
     if not checkpoint_every > 0:
         raise ParameterError("checkpoint_every", f"must be positive, got {checkpoint_every:g}")
     progress = ProgressLine() if not quiet and sys.stderr.isatty() else None

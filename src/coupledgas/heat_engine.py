@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from . import __version__
+from . import thermo
+from ._version import __version__
 from .kernel import advance_to, new_channel
 from .kernel.layout import (
     BULLET,
@@ -46,7 +47,6 @@ from .params import ParameterError, RunParams, _finite, _positive
 from .simulate import check_bookkeeping, net_inflow
 
 N_BLOCKS = 1024
-CHANNELS = ("A", "B")
 
 
 def reservoir_mu(N, V, T):
@@ -256,8 +256,6 @@ def linear_response(onsager_a: xr.Dataset, onsager_b: xr.Dataset, T_hot, T_cold,
         ``eta_carnot``, and the power-efficiency
         curve ``eta_upper``, ``eta_lower`` against ``power_fraction`` = P / P_max.
     """
-    from . import thermo
-
     T, delta_T = 0.5 * (T_hot + T_cold), T_hot - T_cold
     rng = np.random.default_rng(seed)
 

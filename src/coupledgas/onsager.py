@@ -36,7 +36,8 @@ from dataclasses import replace
 import numpy as np
 import xarray as xr
 
-from . import __version__, thermo
+from . import thermo
+from ._version import __version__
 from .observables import block_covariance
 from .params import ParameterError, RunParams
 from .simulate import Run, transferred
@@ -45,7 +46,6 @@ METHODS = ("forces", "fluctuation")
 #: shortest block (time units) for the fluctuation method's covariance (see above)
 BLOCK_TIME = 10000.0
 ENTRIES = ("L_rr", "L_ru", "L_ur", "L_uu")
-COEFFICIENTS = ("sigma", "kappa", "S", "ZT", "det")
 
 
 def _mean_currents(params: RunParams, rel_err, t_max, extend_to=None, block_time=0.0):
@@ -274,20 +274,38 @@ def _from_forces(per_point, length, force, symmetric):
                 sum(r["cov"].covariance for r in results) / K**2)
 
     stats = [mean_and_cov(r) for r in per_point]
-    if symmetric:
+    if symmetric:  # J(+force) - J(-force): the response to a force 2 force
         (Jp_r, Cp_r), (Jm_r, Cm_r), (Jp_u, Cp_u), (Jm_u, Cm_u) = stats
-        scale = length / (2 * force)
-        J_r, C_r = Jp_r - Jm_r, Cp_r + Cm_r
-        J_u, C_u = Jp_u - Jm_u, Cp_u + Cm_u
-    else:
-        (J_r, C_r), (J_u, C_u) = stats
-        scale = length / force
+        return entries_from_forces((Jp_r - Jm_r, Cp_r + Cm_r), (Jp_u - Jm_u, Cp_u + Cm_u),
+                                   length, 2 * force)
+    return entries_from_forces(*stats, length, force)
+
+
+def entries_from_forces(rho_run, u_run, length, force):
+    """Onsager entries L = L J / force from two finite-force measurements (the Letter, Eq. 4).
+
+    Parameters
+    ----------
+    rho_run, u_run : tuple (J, C)
+        Mean currents J = (J_rho, J_u) and their 2 x 2 covariance C, measured at the
+        forces (F_rho, F_u) = (force, 0) and (0, force).
+    length, force : float
+
+    Returns
+    -------
+    values : ndarray (4,)
+        L_rr, L_ru, L_ur, L_uu (``ENTRIES``).
+    covariance : ndarray (4, 4)
+        Their covariance (the two runs independent).
+    """
+    (J_r, C_r), (J_u, C_u) = rho_run, u_run
+    scale = length / force
     # F_rho run gives (L_rr, L_ur); F_u run gives (L_ru, L_uu)
     values = scale * np.array([J_r[0], J_u[0], J_r[1], J_u[1]])
     covariance = np.zeros((4, 4))
-    rho_run, u_run = [0, 2], [1, 3]
-    covariance[np.ix_(rho_run, rho_run)] = scale**2 * C_r
-    covariance[np.ix_(u_run, u_run)] = scale**2 * C_u
+    rho_entries, u_entries = [0, 2], [1, 3]
+    covariance[np.ix_(rho_entries, rho_entries)] = scale**2 * C_r
+    covariance[np.ix_(u_entries, u_entries)] = scale**2 * C_u
     return values, covariance
 
 

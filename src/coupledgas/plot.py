@@ -25,6 +25,7 @@ def plot_run(path, out=None) -> Path:
     Path
         The image written.
     """
+    # matplotlib only when drawing: its import costs more than half a second
     import matplotlib
 
     matplotlib.use("Agg")

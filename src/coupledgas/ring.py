@@ -24,7 +24,7 @@ import time
 import numpy as np
 import xarray as xr
 
-from . import __version__
+from ._version import __version__
 from .kernel.layout import (
     BULLET,
     C_EVENTS,

@@ -77,8 +77,13 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .checkpoint import load
+from .execute import execute
 from .files import write_netcdf, write_text
+from .heat_engine import heat_engine
+from .onsager import check, onsager
 from .params import ParameterError, RunParams
+from .simulate import Run
 
 RUN_PARAMETERS = tuple(name for name in RunParams.names() if name != "replica")
 RUN_OPTIONS = ("bins", "rel_err", "t_max")
@@ -110,7 +115,7 @@ class PointKind:
     noun : str
         How errors name its parameters ("is not <noun> parameter").
     parameters : callable
-        ``() -> tuple`` of the parameter names a spec may give (imports lazily).
+        ``() -> tuple`` of the parameter names a spec may give.
     params : callable
         ``(settings, replica) -> params``: the checked parameters of one point
         (``replica`` is -1 unless the sweep has replicas); raises ParameterError.
@@ -174,46 +179,34 @@ def _run_options(settings) -> dict:
 def _run(params, options, checkpoint):
     """A run point, resumed from ``checkpoint`` if it holds this run, checkpointed every
     ``CHECKPOINT_EVERY`` seconds of wall time."""
-    from .simulate import Run, execute
-
     run = _resumed(checkpoint, params) or Run.start(params, **options)
     return execute(run, checkpoint, CHECKPOINT_EVERY).dataset()
 
 
 def _engine_parameters():
     """``heat_engine``'s keywords."""
-    from .heat_engine import heat_engine
-
     return tuple(inspect.signature(heat_engine).parameters)
 
 
 def _engine(params, options, checkpoint):
     """An engine point: one ``heat_engine`` run."""
-    from .heat_engine import heat_engine
-
     return heat_engine(**params)
 
 
 def _onsager_parameters():
     """``onsager``'s keywords but ``workers``."""
-    from .onsager import onsager
-
     # a point is one process: a sweep spreads its points, not an Onsager matrix's runs
     return tuple(n for n in inspect.signature(onsager).parameters if n != "workers")
 
 
 def _onsager_params(settings, replica):
     """The keyword arguments of an Onsager point, checked before anything runs."""
-    from .onsager import check
-
     check(**settings)
     return dict(settings)
 
 
 def _onsager(params, options, checkpoint):
     """An Onsager point: one ``onsager`` call, in this process."""
-    from .onsager import onsager
-
     return onsager(**params)
 
 
@@ -429,8 +422,6 @@ def run_point(kind: str, params, options: dict, path: str) -> str:
 
 def _resumed(checkpoint: Path, params):
     """The run saved in ``checkpoint`` if it is one of ``params``, else None."""
-    from .checkpoint import load
-
     if not checkpoint.exists():
         return None
     try:
@@ -454,6 +445,8 @@ def dask_client(workers=None, scheduler=None, slurm=None):
     slurm : dict, optional
         Keyword arguments of ``slurm_cluster``: workers as SLURM jobs.
     """
+    # dask.distributed is imported only where a sweep runs: it takes a quarter of a
+    # second, which every other command (and the package import) would pay
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -504,6 +497,7 @@ def _cancel_jobs(cluster, timeout=60.0):
 def slurm_cluster(queue=None, walltime="24:00:00", memory="4GB", jobs=1, account=None,
                   scheduler_host=None):
     """A dask-jobqueue SLURM cluster of ``jobs`` single-core worker jobs."""
+    # only SLURM sweeps need dask-jobqueue (and its import cost)
     from dask_jobqueue import SLURMCluster
 
     extra = [f"--account={account}"] if account else []
@@ -605,7 +599,7 @@ def sweeps(parts: dict, client=None, workers=None, scheduler=None, slurm=None,
 
 def _compute(client, missing, progress):
     """Submit the (point, path) pairs, report progress as they finish; return the failures."""
-    from dask.distributed import as_completed
+    from dask.distributed import as_completed  # see dask_client: import cost
 
     futures = [client.submit(run_point, p.kind, p.params(), p.options(), str(path),
                              key=f"coupledgas-point-{p.key()}-{_path_tag(path)}",

@@ -69,10 +69,18 @@ def reservoirs_from_forces(T, mu, F_rho, F_u):
     tuple of float
         (T_left, T_right, mu_left, mu_right).
     """
-    half_dT = 0.0 if F_u == 0 else (np.sqrt(1.0 + (F_u * T) ** 2) - 1.0) / F_u
+    half_dT = half_temperature_difference(T, F_u)
     T_left, T_right = T + half_dT, T - half_dT
     half_dmu = (F_rho + mu * F_u) / (1.0 / T_left + 1.0 / T_right)
     return T_left, T_right, mu + half_dmu, mu - half_dmu
+
+
+def half_temperature_difference(T, F_u):
+    """dT/2 of reservoirs at T_L,R = T +- dT/2 whose force 1/T_R - 1/T_L is ``F_u``.
+
+    dT/2 = (sqrt(1 + F_u^2 T^2) - 1) / F_u (PHYSICS.md); zero at F_u = 0.
+    """
+    return 0.0 if F_u == 0 else (np.sqrt(1.0 + (F_u * T) ** 2) - 1.0) / F_u
 
 
 def free_gas_currents(length, T_left, T_right, mu_left, mu_right, m_bullet, m_rod,

@@ -42,11 +42,6 @@ def new_queue(n_events):
     return queue_time, queue_leaf, offsets
 
 
-def n_leaves(offsets):
-    """Number of leaves of a queue."""
-    return ARITY ** (len(offsets) - 1)
-
-
 @njit(cache=True, inline="always")
 def event_time_of(queue_time, offsets, leaf):
     """Scheduled time of ``leaf``."""

@@ -1,0 +1,168 @@
+"""Figure recipes: the data (through the sweep machinery, so they resume and distribute)
+and the matplotlib drawing, with a ``quick`` preset for a laptop and a ``paper`` preset
+for a cluster.
+
+A recipe is a ``Recipe``: ``specs(preset)`` gives the sweep specs, ``extra(preset,
+workers, data)`` any data computed outside sweeps (Onsager matrices, each kept in the
+data folder ``data`` once computed), ``draw(results, out)`` the figure,
+``summary(results)`` what the figure finds. ``RECIPES`` holds them by name, grouped by
+source: ``letter`` (Figs. 2-5), ``supplement`` (Figs. 6-9) and ``slides``; ``common``
+holds what they share.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..files import write_netcdf, write_text
+from ..onsager import ENTRIES
+from ..params import ParameterError
+from ..sweep import sweeps
+from .common import PRESETS, Recipe, _force_scan_draw
+from .letter import (
+    _fig2_specs,
+    _fig2_summary,
+    _fig3_draw,
+    _fig3_specs,
+    _fig3_summary,
+    _fig4_draw,
+    _fig4_specs,
+    _fig4_summary,
+    _fig5_draw,
+    _fig5_specs,
+    _fig5_summary,
+)
+from .slides import (
+    _engine_draw,
+    _engine_extra,
+    _engine_setup,
+    _engine_specs,
+    _engine_summary,
+    _force_for,  # noqa: F401 - the tests build phase-transition grids with it
+    _phase_transition_draw,
+    _phase_transition_specs,
+    _phase_transition_summary,
+    _yt_draw,
+    _yt_extra,
+    _yt_setup,
+    _yt_summary,
+    adapted_barrier,
+)
+from .supplement import (
+    FIG9_COEFFICIENTS,
+    _coefficients_by_size_draw,
+    _coefficients_by_size_specs,
+    _coefficients_by_size_summary,
+    _currents_by_size_specs,
+    _currents_by_size_summary,
+)
+
+__all__ = ["PRESETS", "RECIPES", "Recipe", "adapted_barrier", "figure"]
+
+# The engine figures' set-ups are looked up here when a figure is made (so that a caller
+# can shrink them by replacing ``_engine_setup`` or ``_yt_setup`` in this module).
+RECIPES = {recipe.name: recipe for recipe in (
+    Recipe(
+        name="fig2",
+        description="the Letter's Fig. 2: J_rho, J_u against F_u (F_rho = 0) and against "
+                    "F_rho (F_u = 0), L = 20",
+        specs=_fig2_specs, summary=_fig2_summary,
+        draw=_force_scan_draw(False, "Fig. 2: currents against one force, L = 20, h = 1 "
+                                     "(the other force 0)")),
+    Recipe(
+        name="fig3",
+        description="the Letter's Fig. 3: J_rho and J_u over the (F_rho, F_u) plane with "
+                    "the zero-current contours; the inverse-current regions must not overlap",
+        specs=_fig3_specs, draw=_fig3_draw, summary=_fig3_summary),
+    Recipe(
+        name="fig4",
+        description="the Letter's Fig. 4: J_rho and L_ru against the barrier h at "
+                    "F_u = 0.1 (L = 160; quick: L = 40)",
+        specs=_fig4_specs, draw=_fig4_draw, summary=_fig4_summary),
+    Recipe(
+        name="fig5",
+        description="the Letter's Fig. 5: J_rho(F_u) at L = 1280 (quick: 320) with "
+                    "J_rho L / F_u, and <m(x)> showing the bullets' domain at the hot end; "
+                    "reports the onset",
+        specs=_fig5_specs, draw=_fig5_draw, summary=_fig5_summary),
+    Recipe(
+        name="fig6",
+        description="the Supplement's Fig. 6: Fig. 2 for several sizes (quick: L = 20, 40, "
+                    "80; paper: up to 320)",
+        specs=_currents_by_size_specs, summary=_currents_by_size_summary,
+        draw=_force_scan_draw(False, "Fig. 6: Fig. 2 for several sizes (h = 1)")),
+    Recipe(
+        name="fig7",
+        description="the Supplement's Fig. 7: J_rho/J_u (F_rho = 0) and J_u/J_rho "
+                    "(F_u = 0) for several sizes (the data of fig6)",
+        specs=_currents_by_size_specs, summary=_currents_by_size_summary, data_name="fig6",
+        draw=_force_scan_draw(True, "Fig. 7: current ratios for several sizes")),
+    Recipe(
+        name="fig8",
+        description="the Supplement's Fig. 8: Onsager coefficients against L (finite "
+                    "forces (f, 0) and (0, f))",
+        specs=_coefficients_by_size_specs, summary=_coefficients_by_size_summary,
+        draw=_coefficients_by_size_draw(ENTRIES,
+                                        "Fig. 8: Onsager coefficients against L (h = 1)")),
+    Recipe(
+        name="fig9",
+        description="the Supplement's Fig. 9: sigma, kappa, S and ZT against L (the data "
+                    "of fig8)",
+        specs=_coefficients_by_size_specs, summary=_coefficients_by_size_summary,
+        data_name="fig8",
+        draw=_coefficients_by_size_draw(
+            FIG9_COEFFICIENTS, "Fig. 9: transport coefficients and ZT against L (h = 1)")),
+    Recipe(
+        name="phase-transition",
+        description="heat baths: kappa(dT, L), kappa ~ L^alpha, <m(x)>; locates the "
+                    "nonequilibrium phase transition (slides; Wang and Casati, PRL 118)",
+        specs=_phase_transition_specs, draw=_phase_transition_draw,
+        summary=_phase_transition_summary),
+    Recipe(
+        name="engine",
+        description="circular heat engine: (power, efficiency) over a load sweep on the "
+                    "linear-response trade-off curve (slides; PRE 106)",
+        specs=lambda preset: _engine_specs(preset, _engine_setup(preset)),
+        extra=lambda preset, workers, data: _engine_extra(_engine_setup(preset), workers,
+                                                          data),
+        draw=_engine_draw, summary=_engine_summary),
+    Recipe(
+        name="yt-vs-length",
+        description="engine figure of merit YT against L, channel A's barrier adapted as "
+                    "L^-1/2 (slides: the route toward Carnot efficiency)",
+        specs=lambda preset: {},
+        extra=lambda preset, workers, data: _yt_extra(_yt_setup(preset), workers, data),
+        draw=_yt_draw, summary=_yt_summary),
+)}
+
+
+def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
+           slurm=None, progress=None) -> dict:
+    """Compute (or reuse) a recipe's data, draw it, and return its summary.
+
+    Writes ``out/NAME.nc`` (per sweep: ``out/NAME.<part>.nc``), ``out/NAME.png``,
+    ``out/NAME.pdf`` and ``out/NAME.json`` (the summary); the sweep points and Onsager
+    matrices live in ``out/NAME-data/`` so that an interrupted figure resumes. The
+    points of all the recipe's sweeps share one cluster (``workers``, ``scheduler`` or
+    ``slurm``, as in ``sweep``); ``progress(done, running, failed, total)`` counts them.
+    Onsager matrices run on ``workers`` local processes.
+    """
+    if name not in RECIPES:
+        raise ParameterError("name", f"unknown figure {name!r}; known: "
+                             f"{', '.join(RECIPES)}")
+    if preset not in PRESETS:
+        raise ParameterError("preset", f"must be one of {', '.join(PRESETS)}, got {preset!r}")
+    recipe = RECIPES[name]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / f"{recipe.data_name or name}-data"
+    results = sweeps({part: (spec, data / part) for part, spec in recipe.specs(preset).items()},
+                     workers=workers, scheduler=scheduler, slurm=slurm, progress=progress)
+    results.update(recipe.extra(preset, workers, data))
+    for part, ds in results.items():
+        write_netcdf(ds, out / (f"{name}.nc" if len(results) == 1 else f"{name}.{part}.nc"))
+    recipe.draw(results, out / name)
+    summary = {"figure": name, "preset": preset, **recipe.summary(results)}
+    write_text(out / f"{name}.json", json.dumps(summary, indent=1))
+    return summary
