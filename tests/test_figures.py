@@ -192,3 +192,52 @@ def test_fig5_recipe_finds_the_bullets_domain_forming_at_the_hot_end(tmp_path, m
     assert domain[0] is None and domain[-1] > 0.1
     assert summary["J_rho_inverse_points"] >= 3
     assert (tmp_path / "fig5.png").stat().st_size > 5000
+
+
+def test_dissipation_recipe_finds_where_the_inverse_current_is_lost(tmp_path, monkeypatch):
+    original = figures.RECIPES["dissipation"]
+
+    def tiny(preset):
+        spec = original.specs("quick")
+        for place, part in spec.items():
+            part["base"].update(t_transient=100.0, t_measure=20000.0, collapse_time=0.1)
+            part["axes"] = {"length": [10.0], "dissipation": [0.0, 0.001, 0.3]
+                            if place == "pass" else [0.3]}
+        return spec
+
+    monkeypatch.setitem(figures.RECIPES, "dissipation", replace(original, specs=tiny))
+    assert main(["figure", "dissipation", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "dissipation.json").read_text())
+    lossless = summary["pass, L = 10"]
+    # without loss J_rho is inverse at the Fig. 2 point; a strong loss at the passes cools
+    # the channel so much that the bias no longer drives bullets to the hot end
+    assert lossless["J_rho"][0] < -3 * lossless["J_rho_err"][0]
+    assert lossless["inverse_up_to_delta"] in (0.0, 0.001)
+    assert lossless["J_rho"][2] > -2 * lossless["J_rho_err"][2]
+    assert lossless["dissipated_power"][0] == 0 < lossless["dissipated_power"][2]
+    for place in ("collision", "both"):  # the TC model held the lossy bounces up
+        assert 0 < summary[f"{place}, L = 10"]["made_elastic_fraction"][0] < 1
+    assert (tmp_path / "dissipation.png").stat().st_size > 5000
+
+
+def test_passing_recipe_compares_the_rules_with_the_threshold(tmp_path, monkeypatch):
+    original = figures.RECIPES["passing"]
+
+    def tiny(preset):
+        spec = original.specs("quick")
+        for part in spec.values():
+            part["base"].update(t_measure=20000.0, t_transient=100.0)
+            part["axes"]["length"] = [10.0]
+        spec["smooth"]["axes"]["passing_width"] = [0.01, 3.0]
+        spec["quantum"]["axes"]["barrier_width"] = [0.25, 8.0]
+        return spec
+
+    monkeypatch.setitem(figures.RECIPES, "passing", replace(original, specs=tiny))
+    assert main(["figure", "passing", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "passing.json").read_text())
+    threshold, smooth = summary["threshold, L = 10"], summary["smooth, L = 10"]
+    assert threshold["inverse"]
+    # a narrow smooth rule is the threshold rule: the same current within errors
+    assert abs(smooth["J_rho"][0] - threshold["J_rho"]) < 4 * np.hypot(
+        smooth["J_rho_err"][0], threshold["J_rho_err"])
+    assert (tmp_path / "passing.png").stat().st_size > 5000

@@ -81,6 +81,23 @@ def test_ctrl_c_saves_the_checkpoint_and_exits_cleanly(tmp_path, uninterrupted):
         assert resumed[key] == uninterrupted[key], key
 
 
+def test_a_stochastic_dissipative_run_resumes_bit_for_bit(tmp_path):
+    # the passing rule's random numbers and the TC model's bounce times are in the state
+    params = RunParams.create(length=8.0, F_u=0.3, passing="quantum", dissipation=0.2,
+                              dissipate_at="both", collapse_time=0.05, t_transient=50.0,
+                              t_measure=400.0)
+    whole = Run.start(params, n_bins=4).advance().dataset()
+    run = Run.start(params, n_bins=4)
+    for _ in range(300):
+        run.advance_block()
+    save(run, tmp_path / "cp.npz")
+    resumed = load(tmp_path / "cp.npz").advance().dataset()
+    for name in ("J_rho_block", "J_u_block", "dissipated_power", "bounces_made_elastic",
+                 "mean_mass"):
+        np.testing.assert_array_equal(resumed[name].values, whole[name].values)
+    assert whole.bounces_made_elastic > 0 and whole.dissipated_power > 0
+
+
 def test_resume_can_measure_longer(tmp_path):
     params = RunParams.create(length=6.0, F_u=0.3, t_measure=1000.0, seed=2)
     run = Run.start(params, n_bins=0).advance()

@@ -176,6 +176,30 @@ def test_an_onsager_sweep_computes_one_matrix_per_point_once(tmp_path):
     assert calls == []  # every matrix is on disk: nothing computed, no cluster started
 
 
+def test_encounter_rules_are_sweep_axes_and_unused_settings_do_not_rename_points():
+    spec = SweepSpec.load({"base": {"length": 5, "dissipation": 0.1, "t_measure": 100},
+                           "axes": {"dissipate_at": ["pass", "collision", "both"],
+                                    "passing": ["threshold", "smooth", "quantum"]}})
+    points = spec.points()
+    assert spec.dims == {"dissipate_at": 3, "passing": 3} and len(points) == 9
+    assert {(p.params().dissipate_at, p.params().passing) for p in points} == {
+        (a, b) for a in ("pass", "collision", "both") for b in ("threshold", "smooth",
+                                                               "quantum")}
+    assert len({p.key() for p in points}) == 9
+
+    def key(**base):
+        return SweepSpec.load({"base": {"length": 5, **base}, "axes": {"F_u": [0.3]}}
+                              ).points()[0].key()
+
+    # a setting that cannot change the trajectory does not change the point's name ...
+    assert key() == key(dissipate_at="both", collapse_time=0.5, passing_width=3.0,
+                        barrier_width=2.0)
+    assert key(dissipation=0.1) == key(dissipation=0.1, collapse_time=0.5)  # at passes
+    # ... one that can, does
+    assert key(dissipation=0.1) != key(dissipation=0.1, dissipate_at="both")
+    assert key(passing="smooth") != key(passing="smooth", passing_width=0.3)
+
+
 def test_run_and_engine_points_keep_the_names_of_their_files():
     # stored sweeps (docs/figures/*-data) are found again only if these never change
     run = SweepSpec.load({"replicas": 2, "base": {"length": 5, "barrier": 1,
@@ -215,6 +239,9 @@ def test_slurm_job_script_asks_for_one_single_threaded_worker_per_job():
     ('kind = "onsager"\n[base]\nmethod = "magic"\n[axes]\nlength = [4]\n', "method"),
     ('kind = "onsager"\nreplicas = 2\n[axes]\nlength = [4]\n', "replicas"),
     ('kind = "onsager"\n[axes]\nF_u = [0.1]\n', "F_u"),
+    ('[axes]\npassing = ["threshold", "magic"]\n', "passing"),
+    ('[axes]\ndissipate_at = ["pass", "walls"]\n', "dissipate_at"),
+    ('[base]\ndissipation = 0.1\n[axes]\ncollapse_time = [0.01, -1]\n', "collapse_time"),
 ])
 def test_a_bad_spec_is_one_line_naming_what_is_wrong(tmp_path, error_line, text, name):
     spec = tmp_path / "spec.toml"

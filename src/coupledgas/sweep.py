@@ -90,7 +90,8 @@ RUN_OPTIONS = ("bins", "rel_err", "t_max")
 ALIASES = {"rods": "n_rods", "bullets": "n_bullets"}
 #: per-point results gathered into results.nc
 SCALARS = ("J_rho", "J_rho_err", "J_u", "J_u_err", "entropy_production",
-           "entropy_production_err", "dissipated_power", "dissipated_power_err")
+           "entropy_production_err", "dissipated_power", "dissipated_power_err",
+           "bullet_density", "bullet_density_err", "made_elastic_fraction")
 #: gathered where points have them (NaN elsewhere): kappa needs T_L != T_R
 OPTIONAL_SCALARS = ("kappa", "kappa_err")
 PROFILES = ("density", "density_err", "temperature", "temperature_err", "mean_mass",

@@ -6,8 +6,8 @@ A recipe is a ``Recipe``: ``specs(preset)`` gives the sweep specs, ``extra(prese
 workers, data)`` any data computed outside sweeps (Onsager matrices, each kept in the
 data folder ``data`` once computed), ``draw(results, out)`` the figure,
 ``summary(results)`` what the figure finds. ``RECIPES`` holds them by name, grouped by
-source: ``letter`` (Figs. 2-5), ``supplement`` (Figs. 6-9) and ``slides``; ``common``
-holds what they share.
+source: ``letter`` (Figs. 2-5), ``supplement`` (Figs. 6-9), ``slides`` and
+``encounters`` (dissipation and other passing rules); ``common`` holds what they share.
 """
 
 from __future__ import annotations
@@ -20,6 +20,14 @@ from ..onsager import ENTRIES
 from ..params import ParameterError
 from ..sweep import sweeps
 from .common import PRESETS, Recipe, _force_scan_draw
+from .encounters import (
+    _dissipation_draw,
+    _dissipation_specs,
+    _dissipation_summary,
+    _passing_draw,
+    _passing_specs,
+    _passing_summary,
+)
 from .letter import (
     _fig2_specs,
     _fig2_summary,
@@ -134,6 +142,17 @@ RECIPES = {recipe.name: recipe for recipe in (
         specs=lambda preset: {},
         extra=lambda preset, workers, data: _yt_extra(_yt_setup(preset), workers, data),
         draw=_yt_draw, summary=_yt_summary),
+    Recipe(
+        name="dissipation",
+        description="J_rho, J_u against the dissipation delta at the Fig. 2 point, loss at "
+                    "passes, bounces or both, L = 20 and 40: where ICC survives (slides)",
+        specs=_dissipation_specs, draw=_dissipation_draw, summary=_dissipation_summary),
+    Recipe(
+        name="passing",
+        description="J_rho, J_u at the Fig. 2 point under the smooth (width w) and quantum "
+                    "(barrier width a) passing rules, L = 20 and 40: ICC beyond the sharp "
+                    "threshold",
+        specs=_passing_specs, draw=_passing_draw, summary=_passing_summary),
 )}
 
 
