@@ -150,6 +150,16 @@ def _dissipation_draw(results, out):
     _save(fig, out)
 
 
+def _label_samples(ax, values):
+    """A log x axis labelled at the sampled values only."""
+    from matplotlib.ticker import FixedLocator, NullLocator  # at drawing time: see _pyplot
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(values))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([f"{v:g}" for v in values])
+
+
 def _passing_draw(results, out):
     plt = _pyplot()
     fig, axes = _current_panels(plt, "Passing rules at the Letter's Fig. 2 point (h = 1, "
@@ -165,9 +175,9 @@ def _passing_draw(results, out):
                             color=colour, label=f"L = {L:g}")
                 ax.axhline(float(reference[name]), color=colour, ls=":", lw=1)
         for ax, label in zip(axes[:, column], (r"$J_\rho$ (< 0: inverse)", r"$J_u$")):
-            ax.set_xscale("log")
-            ax.axhline(0.0, color="0.6", lw=0.8)
+            _label_samples(ax, results[rule][axis].values)
             ax.set_ylabel(label)
+        axes[0, column].axhline(0.0, color="0.6", lw=0.8)
         axes[1, column].set_xlabel(xlabel)
         axes[0, column].legend(fontsize=7)
     fig.tight_layout()
