@@ -28,6 +28,7 @@ particle bounced less than t_c before, which prevents inelastic collapse.
 import numpy as np
 from numba import njit
 
+from .encounter import pair_passes, scale_relative
 from .layout import (
     AT_COLLISION,
     AT_PASS,
@@ -79,7 +80,6 @@ from .layout import (
     STATUS_OK,
     THERMAL,
 )
-from .encounter import pair_passes, scale_relative
 from .profiles import add_flight, add_wall_crossing
 from .queue import event_time_of, rebuild, replay, set_event_time
 
@@ -202,8 +202,8 @@ def log_event(log, n, time, code, end, species_a, species_b):
 
 
 @njit(cache=True, _nrt=False)
-def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, counters, scalars,
-            queue_time, queue_leaf, queue_offsets, profile, crossings, rng, t_stop,
+def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, counters,
+            scalars, queue_time, queue_leaf, queue_offsets, profile, crossings, rng, t_stop,
             max_events, log):
     """Process events in time order until the next one lies beyond ``t_stop``.
 
