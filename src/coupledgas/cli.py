@@ -242,9 +242,12 @@ def run(
     mu: float = CHEMICAL_POTENTIAL,
     T_left: Optional[float] = typer.Option(None, "--T-left", help="Left reservoir "
                                            "temperature (instead of the forces)."),
-    T_right: Optional[float] = typer.Option(None, "--T-right"),
-    mu_left: Optional[float] = typer.Option(None, "--mu-left"),
-    mu_right: Optional[float] = typer.Option(None, "--mu-right"),
+    T_right: Optional[float] = typer.Option(None, "--T-right",
+                                            help="Right reservoir temperature."),
+    mu_left: Optional[float] = typer.Option(None, "--mu-left", help="Left reservoir "
+                                            "chemical potential."),
+    mu_right: Optional[float] = typer.Option(None, "--mu-right", help="Right reservoir "
+                                             "chemical potential."),
     m_bullet: float = M_BULLET,
     m_rod: float = M_ROD,
     rods: Optional[int] = RODS,
@@ -321,7 +324,8 @@ def resume(
     checkpoint: Path = typer.Argument(..., help="Checkpoint written by 'run --checkpoint'."),
     t_measure: Optional[float] = typer.Option(
         None, "--t-measure", help="Measure this much longer than the run asked for."),
-    checkpoint_every: float = typer.Option(600.0, "--checkpoint-every"),
+    checkpoint_every: float = typer.Option(600.0, "--checkpoint-every",
+                                           help="Seconds between checkpoints."),
     as_json: bool = AS_JSON,
     out: Optional[Path] = OUT,
 ):
