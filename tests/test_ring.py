@@ -32,7 +32,7 @@ def test_ring_processes_the_same_events_as_a_plain_stepper(barrier):
     log = np.zeros((3000, LOG_WIDTH))
     state, done = advance_to(state, rng, np.inf, max_events=3000, log=log)
     expected = reference.run(3000)
-    np.testing.assert_array_equal(log[:, 1:], expected[:, 1:])
+    np.testing.assert_array_equal(log[:, 1:5], expected[:, 1:])
     np.testing.assert_allclose(log[:, 0], expected[:, 0], rtol=1e-9)
     if barrier == 0.6:
         assert np.any(log[:, 1] == 0)  # passes, also across the seam, were exercised

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import sys
@@ -16,7 +17,7 @@ from .checkpoint import load
 from .critical import critical_barrier
 from .execute import Interrupted, execute
 from .figures import RECIPES, figure
-from .files import write_netcdf
+from .files import atomic_path, write_netcdf
 from .heat_engine import heat_engine
 from .kernel.state import InelasticCollapse
 from .onsager import onsager
@@ -229,6 +230,22 @@ def run_summary(ds) -> dict:
     return out
 
 
+def _channel_parameters(options: dict) -> dict:
+    """``RunParams.create``'s keywords from the channel options of ``run`` (by name)."""
+    o = options
+    F_rho, F_u = _forces(o["F_rho"], o["F_u"], o["T_left"], o["T_right"], o["mu_left"],
+                         o["mu_right"])
+    return dict(length=o["length"], barrier=o["barrier"], T=o["T"], mu=o["mu"], F_rho=F_rho,
+                F_u=F_u, T_left=o["T_left"], T_right=o["T_right"], mu_left=o["mu_left"],
+                mu_right=o["mu_right"], m_bullet=o["m_bullet"], m_rod=o["m_rod"],
+                n_rods=o["rods"], rod_walls=o["rod_walls"].value,
+                bullet_walls=o["bullet_walls"].value, n_bullets=o["bullets"],
+                dissipation=o["dissipation"], dissipate_at=o["dissipate_at"].value,
+                collapse_time=o["collapse_time"], passing=o["passing"].value,
+                passing_width=o["passing_width"], barrier_width=o["barrier_width"],
+                seed=o["seed"])
+
+
 @app.command()
 def run(
     length: float = LENGTH,
@@ -298,16 +315,8 @@ def run(
     out: Optional[Path] = OUT,
 ):
     """Simulate one open channel between two reservoirs and report its currents."""
-    F_rho, F_u = _forces(F_rho, F_u, T_left, T_right, mu_left, mu_right)
-    params = RunParams.create(length=length, barrier=barrier, T=T, mu=mu, F_rho=F_rho,
-                              F_u=F_u, T_left=T_left, T_right=T_right, mu_left=mu_left,
-                              mu_right=mu_right, m_bullet=m_bullet, m_rod=m_rod,
-                              n_rods=rods, rod_walls=rod_walls.value,
-                              bullet_walls=bullet_walls.value, n_bullets=bullets,
-                              dissipation=dissipation, dissipate_at=dissipate_at.value,
-                              collapse_time=collapse_time, passing=passing.value,
-                              passing_width=passing_width, barrier_width=barrier_width,
-                              t_transient=t_transient, t_measure=t_measure, seed=seed)
+    params = RunParams.create(**_channel_parameters(locals()), t_transient=t_transient,
+                              t_measure=t_measure)
     if replicas != 1 or workers != 1:
         if checkpoint is not None:
             raise ParameterError("checkpoint", "is for single runs; replicas restart whole")
@@ -531,6 +540,91 @@ def ring_command(
                f"M collisions/s")
     typer.echo(f"  Green-Kubo kappa(t < {cutoff:g}) = {result['kappa']:.5g} +- "
                f"{result['kappa_err']:.2g}")
+
+
+#: options of ``run`` that are not the channel's: ``spacetime`` and ``movie`` take the rest
+RUN_ONLY_OPTIONS = ("t_transient", "t_measure", "bins", "rel_err", "t_max", "checkpoint",
+                    "checkpoint_every", "replicas", "workers", "as_json", "out")
+
+
+def _with_channel_options(command):
+    """``command`` with the channel options of ``run`` before its own.
+
+    ``command`` takes ``parameters`` (``RunParams.create``'s keywords, without the times)
+    and its own options; the options are declared once, in ``run``.
+    """
+    channel = [p for p in inspect.signature(run, eval_str=True).parameters.values()
+               if p.name not in RUN_ONLY_OPTIONS]
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
+           if p.name != "parameters"]
+
+    def wrapper(**options):
+        chosen = {p.name: options.pop(p.name) for p in channel}
+        return command(_channel_parameters(chosen), **options)
+
+    wrapper.__signature__ = inspect.Signature(channel + own)
+    wrapper.__annotations__ = {p.name: p.annotation for p in channel + own}
+    wrapper.__doc__ = command.__doc__
+    return wrapper
+
+
+WINDOW = typer.Option(..., "--window", help="T0:T1, simulated times since the "
+                      "equilibrium start (T0 = 0 includes the transient).")
+
+
+class SpacetimeMode(str, Enum):
+    worldlines = "worldlines"
+    kymograph = "kymograph"
+
+
+@app.command("spacetime")
+@_with_channel_options
+def spacetime_command(
+    parameters: dict,
+    window: str = WINDOW,
+    mode: SpacetimeMode = typer.Option(
+        SpacetimeMode.worldlines, "--mode", help="worldlines: every particle's exact path "
+        "x(t) (short windows); kymograph: <m(x)> against x and t, exact averages over each "
+        "--interval (long stretches)."),
+    interval: Optional[float] = typer.Option(None, "--interval", help="Kymograph: "
+                                             "averaging time per row [default: (T1-T0)/256]."),
+    bins: int = typer.Option(80, "--bins", help="Kymograph: bins along the channel."),
+    out: Path = typer.Option(Path("spacetime.png"), "--out", help="Image file."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Also write the data shown "
+                                        "(netCDF)."),
+):
+    """Space-time picture of one channel: world lines, or a kymograph of <m(x)>."""
+    from .spacetime import parse_window, spacetime
+
+    fig, ds = spacetime(parse_window(window), mode=mode.value, interval=interval, bins=bins,
+                        **parameters)
+    if out.suffix.lstrip(".") not in fig.canvas.get_supported_filetypes():
+        raise ParameterError("out", f"unknown image format {out.suffix!r} (use .png, .pdf, "
+                             f".svg, ...)")
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=120)
+    if data is not None:
+        write_netcdf(ds, data)
+    typer.echo(f"wrote {out}" + (f" and {data}" if data is not None else ""))
+
+
+@app.command("movie")
+@_with_channel_options
+def movie_command(
+    parameters: dict,
+    window: str = WINDOW,
+    out: Path = typer.Option(Path("gas.gif"), "--out", help=".gif, or .mp4 when an ffmpeg "
+                             "is installed (pip install 'coupledgas[movie]')."),
+    frame_interval: float = typer.Option(1.0, "--frame-interval",
+                                         help="Simulated time between frames."),
+    fps: float = typer.Option(20.0, "--fps", help="Frames per second."),
+):
+    """Animation of the particles in the channel, with a clock and the running currents."""
+    from .spacetime import movie, parse_window
+
+    frames = movie(parse_window(window), out, frame_interval=frame_interval, fps=fps,
+                   **parameters)
+    typer.echo(f"wrote {out} ({frames} frames)")
 
 
 def _slurm_options(workers, scheduler, slurm, queue, walltime, memory, jobs, account):

@@ -192,13 +192,21 @@ def schedule_all(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_
 
 
 @njit(cache=True, inline="always")
-def log_event(log, n, time, code, end, species_a, species_b):
-    if n < log.shape[0]:
-        log[n, 0] = time
-        log[n, 1] = code
-        log[n, 2] = end
-        log[n, 3] = species_a
-        log[n, 4] = species_b
+def log_event(log, n, time, code, end, species_a, species_b, ident_a, ident_b, position):
+    """Write event number ``n`` (the cumulative event count) into row n mod len(log).
+
+    The log is a ring: a caller that reads it after every ``len(log)`` events sees every
+    event, however long the run. Columns: see ``layout.LOG_WIDTH``.
+    """
+    row = n % log.shape[0]
+    log[row, 0] = time
+    log[row, 1] = code
+    log[row, 2] = end
+    log[row, 3] = species_a
+    log[row, 4] = species_b
+    log[row, 5] = ident_a
+    log[row, 6] = ident_b
+    log[row, 7] = position
 
 
 @njit(cache=True, _nrt=False)
@@ -314,7 +322,11 @@ def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, 
                 scalars[S_HEAT_CURRENT] += 0.5 * (params[P_MASS + species[a]] * v[a] ** 3
                                                   + params[P_MASS + species[b]] * v[b] ** 3)
             if log.shape[0] > 0:
-                log_event(log, counters[C_EVENTS], now, code, -1, sa, sb)
+                # the particles' ids before the event (a pass has swapped the slots)
+                left_id, right_id = (ident[b], ident[a]) if code == LOG_PASS \
+                    else (ident[a], ident[b])
+                log_event(log, counters[C_EVENTS], now, code, -1, sa, sb, left_id,
+                          right_id, xa)
             head = ints[I_HEAD]
             tail = (head + ints[I_COUNT] - 1) & mask
             left_pair = tail if periodic and slot == head else (slot - 1) & mask
@@ -359,7 +371,8 @@ def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, 
                 if end == LEFT:
                     ints[I_HEAD] = (head + 1) & mask
                 if log.shape[0] > 0:
-                    log_event(log, counters[C_EVENTS], now, LOG_ABSORPTION, end, sa, -1)
+                    log_event(log, counters[C_EVENTS], now, LOG_ABSORPTION, end, sa, -1,
+                              ident[a], -1, x[a])
                 # the pair that held the absorbed particle is gone
                 gone = slot if end == LEFT else (slot - 1) & mask
                 set_event_time(queue_time, queue_leaf, queue_offsets, gone, np.inf)
@@ -373,7 +386,8 @@ def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, 
                 v[a] = speed if end == LEFT else -speed
                 add_wall_crossing(crossings, sa, end * right_edge, 0.0, 2.0)
                 if log.shape[0] > 0:
-                    log_event(log, counters[C_EVENTS], now, LOG_WALL, end, sa, -1)
+                    log_event(log, counters[C_EVENTS], now, LOG_WALL, end, sa, -1,
+                              ident[a], -1, x[a])
                 neighbour_pair = slot if end == LEFT else (slot - 1) & mask
                 predict_pair(neighbour_pair, now, x, v, t_last, ints, params,
                              queue_time, queue_leaf, queue_offsets)
@@ -414,7 +428,8 @@ def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, 
             flows[flow + Q_ENERGY_IN] += 0.5 * m * speed * speed
             counters[C_INJECTIONS] += 1
             if log.shape[0] > 0:
-                log_event(log, counters[C_EVENTS], now, LOG_INJECTION, end, BULLET, -1)
+                log_event(log, counters[C_EVENTS], now, LOG_INJECTION, end, BULLET, -1,
+                          ident[a], -1, x[a])
             set_event_time(queue_time, queue_leaf, queue_offsets, leaf,
                            now + waiting_time(rng, params[P_RATE + end]))
             predict_pair(new_pair, now, x, v, t_last, ints, params,

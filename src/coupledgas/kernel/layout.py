@@ -95,4 +95,6 @@ LOG_COLLISION = 1
 LOG_WALL = 2
 LOG_ABSORPTION = 3
 LOG_INJECTION = 4
-LOG_WIDTH = 5  # time, code, end or -1, species a, species b or -1
+# columns: time, code, end or -1, species of a and of b or -1, id of a and of b or -1,
+# position; a and b are the left and right particle before an encounter
+LOG_WIDTH = 8
