@@ -43,7 +43,7 @@ from .kernel.layout import (
 )
 from .kernel.queue import set_event_time
 from .observables import block_estimate, ratio_estimate
-from .params import ParameterError, RunParams, _finite, _positive
+from .params import ParameterError, RunParams, number, positive
 from .simulate import check_bookkeeping, net_inflow
 
 N_BLOCKS = 1024
@@ -112,17 +112,17 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
         (time averages), each with ``_err``; ``efficiency_carnot``; the series
         ``mu_hot_series`` and ``mu_cold_series`` on ``time`` from the start.
     """
-    T_hot, T_cold = _positive("T_hot", T_hot), _positive("T_cold", T_cold)
+    T_hot, T_cold = positive("T_hot", T_hot), positive("T_cold", T_cold)
     if not T_hot > T_cold:
         raise ParameterError("T_hot", f"must exceed T_cold ({T_cold:g}), got {T_hot:g}")
-    N = _finite("reservoir_particles", reservoir_particles)
+    N = number("reservoir_particles", reservoir_particles)
     if N != int(N) or N < 1:
         raise ParameterError("reservoir_particles", f"must be a positive integer, got "
                              f"{reservoir_particles!r}")
     V = N / np.exp(1.5) if reservoir_volume is None else \
-        _positive("reservoir_volume", reservoir_volume)
-    slice_time = _positive("slice_time", slice_time)
-    t_measure = _positive("t_measure", t_measure)
+        positive("reservoir_volume", reservoir_volume)
+    slice_time = positive("slice_time", slice_time)
+    t_measure = positive("t_measure", t_measure)
     block_length = t_measure / N_BLOCKS
     slices_per_block = max(int(np.ceil(block_length / slice_time)), 1)
     mu_hot0, mu_cold0 = reservoir_mu(N, V, T_hot), reservoir_mu(N, V, T_cold)
@@ -141,7 +141,7 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
             raise ParameterError(f"{err.name}_{name}" if err.name in (
                 "length", "barrier", "n_rods", "dissipation") else err.name,
                 str(err).split(": ", 1)[1]) from None
-        channels.append(_Channel(params, _finite(f"load_{name}", load), ss))
+        channels.append(_Channel(params, number(f"load_{name}", load), ss))
     reservoir = {"hot": int(N), "cold": int(N)}
     total = 2 * int(N) + sum(c.bullets() for c in channels)
 

@@ -40,7 +40,10 @@ from .kernel.layout import (
     SPECULAR,
 )
 from .kernel.state import ChannelState, advance_to, assemble
-from .params import ParameterError, _finite, _non_negative, _positive
+from .params import ParameterError
+from .params import non_negative as _non_negative
+from .params import number as _finite
+from .params import positive as _positive
 
 #: segments over which the Green-Kubo integral is repeated for its error
 SEGMENTS = 8
