@@ -18,7 +18,7 @@ from .execute import Interrupted, execute
 from .figures import RECIPES, figure
 from .files import write_netcdf
 from .heat_engine import heat_engine
-from .kernel.state import InelasticCollapse
+from .kernel import InelasticCollapse
 from .onsager import onsager
 from .params import COLLAPSE_TIME, ParameterError, RunParams
 from .plot import plot_run

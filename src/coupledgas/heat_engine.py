@@ -30,21 +30,17 @@ import xarray as xr
 
 from . import thermo
 from ._version import __version__
-from .kernel import advance_to, new_channel
-from .kernel.layout import (
-    BULLET,
-    EV_LEFT_INJECTION,
-    EV_RIGHT_INJECTION,
-    LEFT,
-    P_MASS,
-    P_RATE,
-    P_STEP,
-    RIGHT,
+from .kernel import (
+    advance_to,
+    check_bookkeeping,
+    net_inflow,
+    new_channel,
+    set_injection_rate,
+    set_load_step,
 )
-from .kernel.queue import set_event_time
+from .kernel.layout import BULLET, C_EVENTS, LEFT, RIGHT
 from .observables import block_estimate, ratio_estimate
 from .params import ParameterError, RunParams, number, positive
-from .simulate import check_bookkeeping, net_inflow
 
 N_BLOCKS = 1024
 
@@ -61,18 +57,13 @@ class _Channel:
         self.params, self.load = params, load
         self.rng = np.random.default_rng(seed_sequence)
         self.state = new_channel(params, self.rng)
-        self.state.params[P_STEP + RIGHT] = load
+        set_load_step(self.state, RIGHT, load)
 
     def set_rates(self, gamma_hot, gamma_cold, T_cold):
         """New injection rates; the pending injections are redrawn (memoryless)."""
-        state = self.state
         cold = gamma_cold * np.exp(-max(-self.load, 0.0) / T_cold)
-        for end, rate, leaf in ((LEFT, gamma_hot, EV_LEFT_INJECTION),
-                                (RIGHT, cold, EV_RIGHT_INJECTION)):
-            state.params[P_RATE + end] = rate
-            wait = -np.log(1.0 - self.rng.random()) / rate if rate > 0 else np.inf
-            set_event_time(state.queue_time, state.queue_leaf, state.queue_offsets,
-                           state.capacity + leaf, state.clock + wait)
+        set_injection_rate(self.state, LEFT, gamma_hot, self.rng)
+        set_injection_rate(self.state, RIGHT, cold, self.rng)
 
     def advance(self, t):
         self.state, _ = advance_to(self.state, self.rng, t)
@@ -232,8 +223,8 @@ def _engine_dataset(channels, snapshots, block_length, T_hot, T_cold, V, time_ax
     data["mu_hot_series"] = (("time",), mu[:, 0])
     data["mu_cold_series"] = (("time",), mu[:, 1])
     attrs.update(coupledgas_version=__version__, block_length=block_length,
-                 events=int(sum(c.state.counters[0] for c in channels)),
-                 m_bullet=float(channels[0].state.params[P_MASS + BULLET]))
+                 events=int(sum(c.state.counters[C_EVENTS] for c in channels)),
+                 m_bullet=channels[0].params.m_bullet)
     return xr.Dataset(data, coords={"time": np.array(time_axis)}, attrs=attrs)
 
 
