@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -330,9 +329,7 @@ def resume(
     if t_measure is not None:
         if not t_measure > 0:
             raise ParameterError("t_measure", f"must be positive, got {t_measure:g}")
-        run.params = replace(run.params, t_measure=run.params.t_measure + t_measure)
-        if run.t_max is not None:
-            run.t_max = max(run.t_max, run.params.t_measure)
+        run.extend_to(run.params.t_measure + t_measure)
     ds = _execute(run, checkpoint, checkpoint_every, as_json)
     _report(ds, as_json, out)
 

@@ -15,7 +15,7 @@ which the bookkeeping check accounts for exactly).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import xarray as xr
@@ -128,6 +128,22 @@ class Run:
                       profile=profile, crossings=crossings)
         for name in self.FIELDS:
             self.snapshots[name].append(values[name])
+
+    def extend_to(self, t_measure: float):
+        """Measure until ``t_measure`` in all (time units); ``advance`` then goes on.
+
+        The run's parameters get the new measured time, and a precision target's
+        ``t_max`` is raised to it if it was lower. The trajectory continues from where
+        it stopped: the kernel's stops never change it.
+
+        Parameters
+        ----------
+        t_measure : float
+            The new total measured time (time units), counted from the transient's end.
+        """
+        self.params = replace(self.params, t_measure=t_measure)
+        if self.t_max is not None:
+            self.t_max = max(self.t_max, t_measure)
 
     def finished(self) -> bool:
         """Whether the run has reached its measured time or its precision target."""
