@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from coupledgas.kernel import advance_to, new_channel
+from coupledgas.kernel import advance_to, new_channel, new_ring
+from coupledgas.kernel.layout import I_COUNT
 from coupledgas.params import RunParams
-from coupledgas.ring import new_ring
 
 
 def events_per_second(length, seconds, n_bins=0, seed=1):
@@ -42,7 +42,7 @@ def _measure(state, rng, seconds, chunk):
         state, n = advance_to(state, rng, t)
         elapsed += time.perf_counter() - started
         n_total += n
-    return n_total / elapsed, int(state.ints[1])
+    return n_total / elapsed, int(state.ints[I_COUNT])
 
 
 def main():

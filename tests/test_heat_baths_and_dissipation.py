@@ -7,7 +7,7 @@ from coupledgas import RunParams, simulate, thermo
 from coupledgas.cli import main
 from coupledgas.kernel import advance_to, new_channel
 from coupledgas.kernel.encounter import scale_relative
-from coupledgas.kernel.layout import S_DISSIPATED
+from coupledgas.kernel.layout import BULLET, C_INJECTIONS, ROD, S_DISSIPATED
 from coupledgas.kernel.state import InelasticCollapse
 from coupledgas.simulate import transferred
 
@@ -43,8 +43,8 @@ def test_closed_channel_keeps_its_particles():
                               bullet_walls="specular", n_bullets=9, n_rods=4)
     rng = np.random.default_rng(1)
     state, _ = advance_to(new_channel(params, rng), rng, 2000.0)
-    assert state.content(0) == 9 and state.content(1) == 4
-    assert state.counters[8] == 0  # no injection ever
+    assert state.content(BULLET) == 9 and state.content(ROD) == 4
+    assert state.counters[C_INJECTIONS] == 0  # no injection ever
 
 
 def test_dissipated_power_is_the_difference_of_the_energy_currents_at_the_ends():

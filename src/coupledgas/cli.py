@@ -6,7 +6,6 @@ import inspect
 import json
 import math
 import sys
-from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -19,7 +18,7 @@ from .execute import Interrupted, execute
 from .figures import RECIPES, figure
 from .files import atomic_path, write_netcdf
 from .heat_engine import heat_engine
-from .kernel.state import InelasticCollapse
+from .kernel import InelasticCollapse
 from .onsager import onsager
 from .params import COLLAPSE_TIME, ParameterError, RunParams
 from .plot import plot_run
@@ -343,9 +342,7 @@ def resume(
     if t_measure is not None:
         if not t_measure > 0:
             raise ParameterError("t_measure", f"must be positive, got {t_measure:g}")
-        run.params = replace(run.params, t_measure=run.params.t_measure + t_measure)
-        if run.t_max is not None:
-            run.t_max = max(run.t_max, run.params.t_measure)
+        run.extend_to(run.params.t_measure + t_measure)
     ds = _execute(run, checkpoint, checkpoint_every, as_json)
     _report(ds, as_json, out)
 

@@ -30,21 +30,17 @@ import xarray as xr
 
 from . import thermo
 from ._version import __version__
-from .kernel import advance_to, new_channel
-from .kernel.layout import (
-    BULLET,
-    EV_LEFT_INJECTION,
-    EV_RIGHT_INJECTION,
-    LEFT,
-    P_MASS,
-    P_RATE,
-    P_STEP,
-    RIGHT,
+from .kernel import (
+    advance_to,
+    check_bookkeeping,
+    net_inflow,
+    new_channel,
+    set_injection_rate,
+    set_load_step,
 )
-from .kernel.queue import set_event_time
+from .kernel.layout import BULLET, C_EVENTS, LEFT, RIGHT
 from .observables import block_estimate, ratio_estimate
-from .params import ParameterError, RunParams, _finite, _positive
-from .simulate import check_bookkeeping, net_inflow
+from .params import ParameterError, RunParams, number, positive
 
 N_BLOCKS = 1024
 
@@ -61,18 +57,13 @@ class _Channel:
         self.params, self.load = params, load
         self.rng = np.random.default_rng(seed_sequence)
         self.state = new_channel(params, self.rng)
-        self.state.params[P_STEP + RIGHT] = load
+        set_load_step(self.state, RIGHT, load)
 
     def set_rates(self, gamma_hot, gamma_cold, T_cold):
         """New injection rates; the pending injections are redrawn (memoryless)."""
-        state = self.state
         cold = gamma_cold * np.exp(-max(-self.load, 0.0) / T_cold)
-        for end, rate, leaf in ((LEFT, gamma_hot, EV_LEFT_INJECTION),
-                                (RIGHT, cold, EV_RIGHT_INJECTION)):
-            state.params[P_RATE + end] = rate
-            wait = -np.log(1.0 - self.rng.random()) / rate if rate > 0 else np.inf
-            set_event_time(state.queue_time, state.queue_leaf, state.queue_offsets,
-                           state.capacity + leaf, state.clock + wait)
+        set_injection_rate(self.state, LEFT, gamma_hot, self.rng)
+        set_injection_rate(self.state, RIGHT, cold, self.rng)
 
     def advance(self, t):
         self.state, _ = advance_to(self.state, self.rng, t)
@@ -112,17 +103,17 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
         (time averages), each with ``_err``; ``efficiency_carnot``; the series
         ``mu_hot_series`` and ``mu_cold_series`` on ``time`` from the start.
     """
-    T_hot, T_cold = _positive("T_hot", T_hot), _positive("T_cold", T_cold)
+    T_hot, T_cold = positive("T_hot", T_hot), positive("T_cold", T_cold)
     if not T_hot > T_cold:
         raise ParameterError("T_hot", f"must exceed T_cold ({T_cold:g}), got {T_hot:g}")
-    N = _finite("reservoir_particles", reservoir_particles)
+    N = number("reservoir_particles", reservoir_particles)
     if N != int(N) or N < 1:
         raise ParameterError("reservoir_particles", f"must be a positive integer, got "
                              f"{reservoir_particles!r}")
     V = N / np.exp(1.5) if reservoir_volume is None else \
-        _positive("reservoir_volume", reservoir_volume)
-    slice_time = _positive("slice_time", slice_time)
-    t_measure = _positive("t_measure", t_measure)
+        positive("reservoir_volume", reservoir_volume)
+    slice_time = positive("slice_time", slice_time)
+    t_measure = positive("t_measure", t_measure)
     block_length = t_measure / N_BLOCKS
     slices_per_block = max(int(np.ceil(block_length / slice_time)), 1)
     mu_hot0, mu_cold0 = reservoir_mu(N, V, T_hot), reservoir_mu(N, V, T_cold)
@@ -141,7 +132,7 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
             raise ParameterError(f"{err.name}_{name}" if err.name in (
                 "length", "barrier", "n_rods", "dissipation") else err.name,
                 str(err).split(": ", 1)[1]) from None
-        channels.append(_Channel(params, _finite(f"load_{name}", load), ss))
+        channels.append(_Channel(params, number(f"load_{name}", load), ss))
     reservoir = {"hot": int(N), "cold": int(N)}
     total = 2 * int(N) + sum(c.bullets() for c in channels)
 
@@ -232,8 +223,8 @@ def _engine_dataset(channels, snapshots, block_length, T_hot, T_cold, V, time_ax
     data["mu_hot_series"] = (("time",), mu[:, 0])
     data["mu_cold_series"] = (("time",), mu[:, 1])
     attrs.update(coupledgas_version=__version__, block_length=block_length,
-                 events=int(sum(c.state.counters[0] for c in channels)),
-                 m_bullet=float(channels[0].state.params[P_MASS + BULLET]))
+                 events=int(sum(c.state.counters[C_EVENTS] for c in channels)),
+                 m_bullet=channels[0].params.m_bullet)
     return xr.Dataset(data, coords={"time": np.array(time_axis)}, attrs=attrs)
 
 

@@ -66,7 +66,7 @@ def _mean_currents(params: RunParams, rel_err, t_max, extend_to=None, block_time
         if extend_to is None or extend_to(cov, run.measured_time) or \
                 run.measured_time >= t_max * (1 - 1e-12):
             break
-        run.params = replace(run.params, t_measure=min(2 * run.measured_time, t_max))
+        run.extend_to(min(2 * run.measured_time, t_max))
         run.advance()
     run.dataset()  # checks the bookkeeping
     return {"J": J.mean(axis=0) / run.block_length, "cov": cov, "time": run.measured_time,

@@ -33,7 +33,20 @@ class ParameterError(ValueError):
         super().__init__(f"{name}: {message}")
 
 
-def _finite(name, value):
+def number(name, value):
+    """A number, not NaN (infinities pass), or a ``ParameterError`` naming it.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the error message.
+    value : object
+        Anything ``float`` accepts.
+
+    Returns
+    -------
+    float
+    """
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -43,19 +56,35 @@ def _finite(name, value):
     return value
 
 
-def _positive(name, value, allow_inf=False):
-    value = _finite(name, value)
-    if not value > 0:
-        raise ParameterError(name, f"must be positive, got {value:g}")
-    if math.isinf(value) and not allow_inf:
-        raise ParameterError(name, "must be finite")
-    return value
+def positive(name, value, allow_inf=False):
+    """A number > 0, finite unless ``allow_inf``, or a ``ParameterError`` naming it.
+
+    Parameters
+    ----------
+    name, value
+        As for ``number``.
+    allow_inf : bool
+        Whether ``inf`` passes (e.g. an infinite barrier).
+
+    Returns
+    -------
+    float
+    """
+    return _bounded(name, value, allow_inf, lambda v: v > 0, "must be positive")
 
 
-def _non_negative(name, value, allow_inf=False):
-    value = _finite(name, value)
-    if value < 0:
-        raise ParameterError(name, f"must be >= 0, got {value:g}")
+def non_negative(name, value, allow_inf=False):
+    """A number >= 0, finite unless ``allow_inf``, or a ``ParameterError`` naming it.
+
+    Parameters and return value as for ``positive``.
+    """
+    return _bounded(name, value, allow_inf, lambda v: v >= 0, "must be >= 0")
+
+
+def _bounded(name, value, allow_inf, accept, requirement):
+    value = number(name, value)
+    if not accept(value):
+        raise ParameterError(name, f"{requirement}, got {value:g}")
     if math.isinf(value) and not allow_inf:
         raise ParameterError(name, "must be finite")
     return value
@@ -70,10 +99,10 @@ def _count(name, value, default):
     """A non-negative particle count; ``None`` gives ``default``."""
     if value is None:
         return int(default)
-    number = _finite(name, value)
-    if number < 0 or number != int(number):
+    count = number(name, value)
+    if count < 0 or count != int(count):
         raise ParameterError(name, f"must be a non-negative integer, got {value!r}")
-    return int(number)
+    return int(count)
 
 
 def default_transient(length: float) -> float:
@@ -185,45 +214,45 @@ class RunParams:
         ``mu``, or as ``T_left``, ``T_right``, ``mu_left``, ``mu_right`` (missing ones
         default to ``T`` and ``mu``). Raises ``ParameterError`` naming the bad parameter.
         """
-        T = _positive("T", T)
-        mu = _finite("mu", mu)
+        T = positive("T", T)
+        mu = number("mu", mu)
         explicit = {k: v for k, v in dict(T_left=T_left, T_right=T_right, mu_left=mu_left,
                                           mu_right=mu_right).items() if v is not None}
         if explicit and (F_rho is not None or F_u is not None):
             raise ParameterError(next(iter(explicit)),
                                  "give either forces (F_rho, F_u) or reservoir states, not both")
         if explicit:
-            T_left = _positive("T_left", explicit.get("T_left", T))
-            T_right = _positive("T_right", explicit.get("T_right", T))
-            mu_left = _finite("mu_left", explicit.get("mu_left", mu))
-            mu_right = _finite("mu_right", explicit.get("mu_right", mu))
+            T_left = positive("T_left", explicit.get("T_left", T))
+            T_right = positive("T_right", explicit.get("T_right", T))
+            mu_left = number("mu_left", explicit.get("mu_left", mu))
+            mu_right = number("mu_right", explicit.get("mu_right", mu))
             F_rho, F_u = thermo.forces_from_reservoirs(T_left, T_right, mu_left, mu_right)
         else:
-            F_rho = _finite("F_rho", 0.0 if F_rho is None else F_rho)
-            F_u = _finite("F_u", 0.0 if F_u is None else F_u)
+            F_rho = number("F_rho", 0.0 if F_rho is None else F_rho)
+            F_u = number("F_u", 0.0 if F_u is None else F_u)
             if abs(F_u) * T >= 1e300:
                 raise ParameterError("F_u", "is too large")
             T_left, T_right, mu_left, mu_right = thermo.reservoirs_from_forces(T, mu, F_rho, F_u)
             if not (T_left > 0 and T_right > 0):
                 raise ParameterError("F_u", f"makes a reservoir temperature non-positive "
                                      f"(T_left={T_left:g}, T_right={T_right:g})")
-        length = _positive("length", length)
-        barrier = _non_negative("barrier", barrier, allow_inf=True)
-        m_bullet = _positive("m_bullet", m_bullet)
-        m_rod = _positive("m_rod", m_rod)
+        length = positive("length", length)
+        barrier = non_negative("barrier", barrier, allow_inf=True)
+        m_bullet = positive("m_bullet", m_bullet)
+        m_rod = positive("m_rod", m_rod)
         _choice("rod_walls", rod_walls, WALL_RULES[1:])
         _choice("bullet_walls", bullet_walls, WALL_RULES)
-        dissipation = _non_negative("dissipation", dissipation)
+        dissipation = non_negative("dissipation", dissipation)
         if dissipation >= 1:
             raise ParameterError("dissipation", f"must lie in [0, 1), got {dissipation:g}")
         _choice("dissipate_at", dissipate_at, DISSIPATION_PLACES)
-        collapse_time = _non_negative("collapse_time", collapse_time)
+        collapse_time = non_negative("collapse_time", collapse_time)
         _choice("passing", passing, PASSING_RULES)
-        passing_width = _positive("passing_width", passing_width)
-        barrier_width = _non_negative("barrier_width", barrier_width)
-        t_transient = _non_negative("t_transient", default_transient(length)
-                                    if t_transient is None else t_transient)
-        t_measure = _positive("t_measure", t_measure)
+        passing_width = positive("passing_width", passing_width)
+        barrier_width = non_negative("barrier_width", barrier_width)
+        t_transient = non_negative("t_transient", default_transient(length)
+                                   if t_transient is None else t_transient)
+        t_measure = positive("t_measure", t_measure)
         n_rods = _count("n_rods", n_rods, round(float(thermo.density(T, mu)) * length / 2.0))
         if bullet_walls == "exchange":
             if n_bullets is not None:

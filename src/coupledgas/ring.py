@@ -25,53 +25,15 @@ import numpy as np
 import xarray as xr
 
 from ._version import __version__
-from .kernel.layout import (
-    BULLET,
-    C_EVENTS,
-    N_PARAMS,
-    P_BARRIER,
-    P_LENGTH,
-    P_MASS,
-    P_PERIODIC,
-    ROD,
-    S_HEAT_CURRENT,
-    S_HEAT_INTEGRAL,
-    S_HEAT_TIME,
-    SPECULAR,
-)
-from .kernel.state import ChannelState, advance_to, assemble
-from .params import ParameterError, _finite, _non_negative, _positive
+from .kernel import advance_to, heat_integral, new_ring
+from .kernel.layout import C_EVENTS
+from .params import ParameterError
+from .params import non_negative as _non_negative
+from .params import number as _finite
+from .params import positive as _positive
 
 #: segments over which the Green-Kubo integral is repeated for its error
 SEGMENTS = 8
-
-
-def new_ring(n_particles, masses, barrier, T, density, rng) -> ChannelState:
-    """A ring at equilibrium: uniform positions, Maxwell velocities rescaled so that the
-    momentum is zero and the kinetic energy exactly N T / 2."""
-    n = int(n_particles)
-    cap = 1 << (n - 1).bit_length()
-    length = n / density
-    kinds = np.arange(n) % 2  # species 0 and 1 alternate (BULLET, ROD slots of the layout)
-    m = np.where(kinds == BULLET, masses[0], masses[1])
-    positions = np.sort(rng.uniform(0.0, length, size=n))
-    v = rng.normal(size=n) / np.sqrt(m)
-    v -= np.sum(m * v) / np.sum(m)
-    v *= np.sqrt(n * T / np.sum(m * v * v))
-
-    params = np.zeros(N_PARAMS)
-    params[P_LENGTH], params[P_BARRIER], params[P_PERIODIC] = length, barrier, 1.0
-    params[P_MASS + BULLET], params[P_MASS + ROD] = masses
-    state = assemble(positions, v, kinds, np.arange(n), cap, params,
-                     np.full(4, SPECULAR, dtype=np.int64))
-    state.scalars[S_HEAT_CURRENT] = 0.5 * np.sum(m * v**3)
-    return state
-
-
-def heat_integral(state: ChannelState) -> float:
-    """Integral of the energy current from 0 to the clock."""
-    s = state.scalars
-    return s[S_HEAT_INTEGRAL] + s[S_HEAT_CURRENT] * (state.clock - s[S_HEAT_TIME])
 
 
 def green_kubo(means, interval, length, T, n_lags):

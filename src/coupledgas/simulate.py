@@ -15,13 +15,19 @@ which the bookkeeping check accounts for exactly).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import xarray as xr
 
 from ._version import __version__
-from .kernel import advance_to, new_channel
+from .kernel import (
+    BookkeepingError,  # noqa: F401 (re-exported: Run.dataset raises it)
+    advance_to,
+    check_bookkeeping,
+    new_channel,
+    transferred,
+)
 from .kernel.layout import (
     BULLET,
     C_ENCOUNTERS,
@@ -30,10 +36,6 @@ from .kernel.layout import (
     C_PASSES,
     LEFT,
     P_MASS,
-    Q_COUNT_IN,
-    Q_COUNT_OUT,
-    Q_ENERGY_IN,
-    Q_ENERGY_OUT,
     RIGHT,
     ROD,
     S_DISSIPATED,
@@ -51,61 +53,6 @@ MAX_BLOCKS = 2 * N_BLOCKS
 CHECK_EVERY = 64
 
 PAIR_TYPES = ("bullet-bullet", "bullet-rod", "rod-rod")
-
-
-class BookkeepingError(RuntimeError):
-    """The particle or energy balance of a run does not close."""
-
-
-def net_inflow(flows, end, species, quantity):
-    """Net amount of ``quantity`` ("count" or "energy") that entered the channel at ``end``."""
-    base = end * 8 + species * 4
-    if quantity == "count":
-        return flows[..., base + Q_COUNT_IN] - flows[..., base + Q_COUNT_OUT]
-    return flows[..., base + Q_ENERGY_IN] - flows[..., base + Q_ENERGY_OUT]
-
-
-def transferred(flows):
-    """Particles and energy moved left to right through each end.
-
-    Parameters
-    ----------
-    flows : ndarray (..., 16)
-        Cumulative boundary flows (kernel layout).
-
-    Returns
-    -------
-    dict of ndarray (..., 2)
-        ``particles`` (bullets) and ``energy`` (all species), indexed by end.
-    """
-    particles = np.stack([net_inflow(flows, LEFT, BULLET, "count"),
-                          -net_inflow(flows, RIGHT, BULLET, "count")], axis=-1)
-    energy = np.stack([sum(net_inflow(flows, LEFT, s, "energy") for s in (BULLET, ROD)),
-                       -sum(net_inflow(flows, RIGHT, s, "energy") for s in (BULLET, ROD))],
-                      axis=-1)
-    return {"particles": particles, "energy": energy}
-
-
-def check_bookkeeping(flows_start, flows_end, bullets_start, bullets_end, energy_start,
-                      energy_end, dissipated):
-    """Raise ``BookkeepingError`` unless particles and energy balance over the run.
-
-    Bullets: in - out at both ends = change of the content (exactly, integers).
-    Energy: in - out = change of the kinetic energy + energy dissipated at encounters,
-    to rounding (relative 1e-9 of the energy that flowed).
-    """
-    d = flows_end - flows_start
-    moved = transferred(d)
-    particle_balance = moved["particles"][LEFT] - moved["particles"][RIGHT]
-    if particle_balance != bullets_end - bullets_start:
-        raise BookkeepingError(f"bullets in - out = {particle_balance:g} but the content "
-                               f"changed by {bullets_end - bullets_start}")
-    energy_balance = moved["energy"][LEFT] - moved["energy"][RIGHT]
-    change = energy_end - energy_start + dissipated
-    scale = np.sum(np.abs(d[2::4])) + np.sum(np.abs(d[3::4])) + abs(energy_start) + 1.0
-    if abs(energy_balance - change) > 1e-9 * scale:
-        raise BookkeepingError(f"energy in - out = {energy_balance:.12g} but the content "
-                               f"changed by {change:.12g}")
 
 
 def seed_sequence(params: RunParams) -> np.random.SeedSequence:
@@ -181,6 +128,22 @@ class Run:
                       profile=profile, crossings=crossings)
         for name in self.FIELDS:
             self.snapshots[name].append(values[name])
+
+    def extend_to(self, t_measure: float):
+        """Measure until ``t_measure`` in all (time units); ``advance`` then goes on.
+
+        The run's parameters get the new measured time, and a precision target's
+        ``t_max`` is raised to it if it was lower. The trajectory continues from where
+        it stopped: the kernel's stops never change it.
+
+        Parameters
+        ----------
+        t_measure : float
+            The new total measured time (time units), counted from the transient's end.
+        """
+        self.params = replace(self.params, t_measure=t_measure)
+        if self.t_max is not None:
+            self.t_max = max(self.t_max, t_measure)
 
     def finished(self) -> bool:
         """Whether the run has reached its measured time or its precision target."""

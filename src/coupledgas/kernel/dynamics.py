@@ -79,6 +79,8 @@ from .layout import (
     STATUS_FULL,
     STATUS_OK,
     THERMAL,
+    flow_index,
+    rule_index,
 )
 from .profiles import add_flight, add_wall_crossing
 from .queue import event_time_of, rebuild, replay, set_event_time
@@ -356,10 +358,10 @@ def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, 
             add_flight(profile, crossings, length, sa, m, x[a], v[a], now - t_last[a])
             x[a] = 0.0 if end == LEFT else length
             t_last[a] = now
-            flow = end * 8 + sa * 4
+            flow = flow_index(end, sa)
             energy_old = 0.5 * m * v[a] * v[a]
             counters[C_WALL_HITS] += 1
-            rule = rules[end * 2 + sa]
+            rule = rules[rule_index(end, sa)]
             if rule == EXCHANGE and energy_old <= params[P_STEP + end]:
                 rule = SPECULAR  # too slow to climb the load step: turned back
             if rule == EXCHANGE:
@@ -423,7 +425,7 @@ def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, 
             ident[a] = ints[I_NEXT_ID]
             ints[I_NEXT_ID] += 1
             ints[I_COUNT] += 1
-            flow = end * 8 + BULLET * 4
+            flow = flow_index(end, BULLET)
             flows[flow + Q_COUNT_IN] += 1.0
             flows[flow + Q_ENERGY_IN] += 0.5 * m * speed * speed
             counters[C_INJECTIONS] += 1

@@ -2,23 +2,34 @@
 
 A channel's state is a handful of NumPy arrays (see ``state.ChannelState``). The
 constants below name the slots of the small bookkeeping arrays; numba freezes them into
-the compiled code.
+the compiled code. ``rule_index`` and ``flow_index`` give the slots that depend on an end
+and a species (inlined into the compiled loop, callable from Python too).
 """
+
+from numba import njit
 
 # species codes (``species`` array)
 BULLET = 0
 ROD = 1
 SPECIES = ("bullet", "rod")
 
-# wall rules (``rules[end * 2 + species]``)
+# ends
+LEFT = 0
+RIGHT = 1
+
+# wall rules (``rules[rule_index(end, species)]``)
 EXCHANGE = 0
 THERMAL = 1
 SPECULAR = 2
 RULE_CODES = {"exchange": EXCHANGE, "thermal": THERMAL, "specular": SPECULAR}
+N_RULES = 4
 
-# ends
-LEFT = 0
-RIGHT = 1
+
+@njit(cache=True, inline="always")
+def rule_index(end, species):
+    """Slot of the wall rule for ``species`` at ``end`` in ``rules``."""
+    return end * 2 + species
+
 
 # ``ints``: ring-buffer head, particles in the channel, next particle id, kernel status
 I_HEAD = 0
@@ -57,12 +68,22 @@ AT_COLLISION = 2
 DISSIPATION_PLACES = {"pass": AT_PASS, "collision": AT_COLLISION,
                       "both": AT_PASS + AT_COLLISION}
 
-# ``flows``: cumulative boundary flows, index end * 8 + species * 4 + quantity
+# ``flows``: cumulative boundary flows, index flow_index(end, species) + quantity
 Q_COUNT_IN = 0
 Q_COUNT_OUT = 1
 Q_ENERGY_IN = 2
 Q_ENERGY_OUT = 3
-N_FLOWS = 16
+N_QUANTITIES = 4
+N_FLOWS = 16  # 2 ends x 2 species x N_QUANTITIES
+
+
+@njit(cache=True, inline="always")
+def flow_index(end, species):
+    """First slot of the flows (``Q_*``) of ``species`` at ``end`` in ``flows``."""
+    # = (2 end + species) N_QUANTITIES, but this form gives the event loop exactly the
+    # machine code of end * 8 + species * 4 (the grouped one compiles a few more moves)
+    return end * (2 * N_QUANTITIES) + species * N_QUANTITIES
+
 
 # ``counters``: event counts; encounters by pair type (bullet-bullet, bullet-rod, rod-rod)
 C_EVENTS = 0

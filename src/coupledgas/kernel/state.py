@@ -1,4 +1,6 @@
-"""A channel's complete state as plain NumPy arrays, its equilibrium start and growth."""
+"""A channel's complete state as plain NumPy arrays: the equilibrium starts of an open
+channel and of a periodic ring, the set-ups' controls (injection rates, load steps), and
+growth."""
 
 from __future__ import annotations
 
@@ -6,13 +8,12 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..thermo import density
+from .. import thermo
 from .dynamics import advance, schedule_all, waiting_time
 from .layout import (
     BULLET,
     DISSIPATION_PLACES,
     EV_LEFT_INJECTION,
-    EV_RIGHT_INJECTION,
     I_COUNT,
     I_HEAD,
     I_NEXT_ID,
@@ -22,6 +23,7 @@ from .layout import (
     N_FLOWS,
     N_INTS,
     N_PARAMS,
+    N_RULES,
     N_SCALARS,
     N_SPECIAL_EVENTS,
     P_BARRIER,
@@ -35,13 +37,19 @@ from .layout import (
     P_PASSING_WIDTH,
     P_PERIODIC,
     P_RATE,
+    P_STEP,
     P_TEMPERATURE,
     PASSING_RULES,
     RIGHT,
     ROD,
     RULE_CODES,
     S_CLOCK,
+    S_HEAT_CURRENT,
+    S_HEAT_INTEGRAL,
+    S_HEAT_TIME,
+    SPECULAR,
     STATUS_FULL,
+    rule_index,
 )
 from .profiles import add_open_flights, new_profiles
 from .queue import new_queue, rebuild, set_event_time
@@ -128,7 +136,7 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
     (PHYSICS.md, "Reservoirs"). The first injection times are drawn here too.
     """
     T, L = params.T, params.length
-    expected_bullets = float(density(T, params.mu)) * L
+    expected_bullets = float(thermo.density(T, params.mu)) * L
     if params.bullet_walls == "exchange":
         n_bullets = int(rng.poisson(expected_bullets))
     else:
@@ -154,17 +162,114 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
     p[P_PASSING] = PASSING_RULES[params.passing]
     p[P_PASSING_WIDTH] = params.passing_width
     p[P_BARRIER_WIDTH] = params.barrier_width
-    rules = np.zeros(4, dtype=np.int64)
+    rules = np.zeros(N_RULES, dtype=np.int64)
     for end in (LEFT, RIGHT):
-        rules[end * 2 + BULLET] = RULE_CODES[params.bullet_walls]
-        rules[end * 2 + ROD] = RULE_CODES[params.rod_walls]
+        rules[rule_index(end, BULLET)] = RULE_CODES[params.bullet_walls]
+        rules[rule_index(end, ROD)] = RULE_CODES[params.rod_walls]
 
     state = assemble(positions[order], velocities[order], kinds[order], order, cap, p, rules,
                      n_bins)
-    for end, leaf in ((LEFT, EV_LEFT_INJECTION), (RIGHT, EV_RIGHT_INJECTION)):
-        set_event_time(state.queue_time, state.queue_leaf, state.queue_offsets, cap + leaf,
-                       waiting_time(rng, p[P_RATE + end]))
+    for end in (LEFT, RIGHT):
+        _schedule_injection(state, end, waiting_time(rng, p[P_RATE + end]))
     return state
+
+
+def _schedule_injection(state: ChannelState, end: int, time: float) -> None:
+    """Set the time of the next bullet injection at ``end``."""
+    set_event_time(state.queue_time, state.queue_leaf, state.queue_offsets,
+                   state.capacity + EV_LEFT_INJECTION + end, time)
+
+
+def set_injection_rate(state: ChannelState, end: int, rate: float, rng) -> None:
+    """Set the bullet injection rate at one end and redraw the pending injection there.
+
+    Injections are a Poisson process, which is memoryless: drawing the next injection
+    afresh from the clock at a change of rate is exact.
+
+    Parameters
+    ----------
+    state : ChannelState
+    end : int
+        ``LEFT`` or ``RIGHT``.
+    rate : float
+        gamma, bullets per unit time (0: none).
+    rng : numpy.random.Generator
+        The run's generator (one number is drawn when ``rate`` > 0).
+    """
+    state.params[P_RATE + end] = rate
+    # NumPy's log, as the engine has always drawn it: the kernel's ``waiting_time``
+    # (libm's log) differs in the last bit for a few draws in a thousand, which would
+    # change the engine's trajectories
+    wait = -np.log(1.0 - rng.random()) / rate if rate > 0 else np.inf
+    _schedule_injection(state, end, state.clock + wait)
+
+
+def set_load_step(state: ChannelState, end: int, step: float) -> None:
+    """Set the potential step between one end and its reservoir (a load).
+
+    Parameters
+    ----------
+    state : ChannelState
+    end : int
+        ``LEFT`` or ``RIGHT``.
+    step : float
+        U, the potential energy of the reservoir above the channel end (energy units; may
+        be negative). A bullet leaves only with kinetic energy above U and enters with
+        U added when U > 0; when U < 0 only reservoir bullets with kinetic energy above
+        |U| climb in, which the injection rate must account for (gamma e^(-|U|/T), see
+        ``dynamics.entry_speed``).
+    """
+    state.params[P_STEP + end] = step
+
+
+def new_ring(n_particles, masses, barrier, T, density, rng) -> ChannelState:
+    """A periodic ring at equilibrium (no walls, no reservoirs).
+
+    Uniform positions and Maxwell velocities, rescaled so that the total momentum is
+    zero and the kinetic energy exactly N T / 2; the species alternate, starting with
+    ``BULLET``.
+
+    Parameters
+    ----------
+    n_particles : int
+        N >= 2.
+    masses : pair of float
+        Masses of species ``BULLET`` and ``ROD`` (mass units, M1 = 1).
+    barrier : float
+        Pass-through barrier h (energy units; ``inf``: the hard-point gas).
+    T : float
+        Temperature (energy units, k_B = 1).
+    density : float
+        N / L (inverse length units).
+    rng : numpy.random.Generator
+    """
+    n = int(n_particles)
+    cap = 1 << (n - 1).bit_length()
+    length = n / density
+    kinds = np.arange(n) % 2  # species 0 and 1 alternate (BULLET, ROD)
+    m = np.where(kinds == BULLET, masses[0], masses[1])
+    positions = np.sort(rng.uniform(0.0, length, size=n))
+    v = rng.normal(size=n) / np.sqrt(m)
+    v -= np.sum(m * v) / np.sum(m)
+    v *= np.sqrt(n * T / np.sum(m * v * v))
+
+    params = np.zeros(N_PARAMS)
+    params[P_LENGTH], params[P_BARRIER], params[P_PERIODIC] = length, barrier, 1.0
+    params[P_MASS + BULLET], params[P_MASS + ROD] = masses
+    state = assemble(positions, v, kinds, np.arange(n), cap, params,
+                     np.full(N_RULES, SPECULAR, dtype=np.int64))
+    state.scalars[S_HEAT_CURRENT] = 0.5 * np.sum(m * v**3)
+    return state
+
+
+def heat_integral(state: ChannelState) -> float:
+    """Time integral of a ring's energy current sum m v^3 / 2 from 0 to the clock.
+
+    Energy units times length (k_B T0 = 1); the kernel integrates the current exactly
+    between events.
+    """
+    s = state.scalars
+    return s[S_HEAT_INTEGRAL] + s[S_HEAT_CURRENT] * (state.clock - s[S_HEAT_TIME])
 
 
 def assemble(positions, velocities, kinds, ident, cap, params, rules, n_bins=0):
