@@ -38,7 +38,7 @@ def _dissipation_specs(preset):
     specs = {}
     for place in PLACES:
         lossy_bounces = place != "pass"
-        timing = ({"t_transient": 4000.0, "t_measure": 4000.0} if lossy_bounces
+        timing = ({"t_transient": 2000.0, "t_measure": 2000.0} if lossy_bounces
                   else {"t_measure": 20000.0}) if quick else {"t_transient": 2e4,
                                                               "t_measure": PAPER_T_MEASURE}
         specs[place] = {"base": {**ICC_POINT, "dissipate_at": place, **timing},
