@@ -52,8 +52,10 @@ def test_engine_recipe_puts_simulated_points_beside_the_linear_response_curve(
     summary = json.loads((tmp_path / "engine.json").read_text())
     assert len(summary["points"]) == 5 and summary["points"][0]["P_over_Pmax"] == 0.0
     assert 0 < summary["eta_max"] < summary["eta_carnot"]
-    for part in ("loads", "prediction", "onsager_a", "onsager_b"):
+    for part in ("loads", "onsager", "prediction", "onsager_a", "onsager_b"):
         assert (tmp_path / f"engine.{part}.nc").exists()
+    # the channels' Onsager matrices are two points of an Onsager sweep
+    assert len(list((tmp_path / "engine-data" / "onsager" / "points").glob("*.nc"))) == 2
     assert (tmp_path / "engine.png").stat().st_size > 5000
 
 
@@ -64,8 +66,9 @@ def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch):
     summary = json.loads((tmp_path / "yt-vs-length.json").read_text())
     assert summary["barrier_a"] == [figures.adapted_barrier(5.0), 1.0]
     assert all(np.isfinite(summary["YT"]))
-    # the four Onsager matrices are kept: drawing it again computes nothing
-    kept = {p: p.stat().st_mtime_ns for p in (tmp_path / "yt-vs-length-data").glob("o*.nc")}
+    # the four Onsager matrices are sweep points: drawing it again computes nothing
+    kept = {p: p.stat().st_mtime_ns
+            for p in (tmp_path / "yt-vs-length-data").glob("*/points/*.nc")}
     assert len(kept) == 4
     assert main(["figure", "yt-vs-length", "--out", str(tmp_path), "--workers", "2"]) == 0
     assert {p: p.stat().st_mtime_ns for p in kept} == kept
