@@ -32,6 +32,7 @@ def test_power_law_fit_recovers_the_exponent():
     assert 0 < beta_err < 0.05
 
 
+@pytest.mark.slow
 def test_critical_barrier_command_finds_the_sign_change(tmp_path, capsys):
     # free particles (small h) carry J_rho > 0; at h = 2 the current is inverse
     assert main(["critical-barrier", "--lengths", "16", "--barriers",
@@ -41,3 +42,10 @@ def test_critical_barrier_command_finds_the_sign_change(tmp_path, capsys):
     J, err = np.array(result["J_rho"][0]), np.array(result["J_rho_err"][0])
     assert J[0] > 3 * err[0] and J[-1] < -3 * err[-1]
     assert 0.05 < result["h_star"][0] < 2.0 and 0 < result["h_star_err"][0] < 0.5
+
+
+@pytest.mark.parametrize("args,name", [(["--lengths", "20,x"], "--lengths"),
+                                       (["--barriers", "0.1,low"], "--barriers")])
+def test_critical_barrier_bad_input_is_one_line(args, name, error_line, tmp_path):
+    assert main(["critical-barrier", "--out", str(tmp_path), *args]) == 2
+    assert name in error_line()

@@ -78,6 +78,7 @@ def test_readme_states_the_command_that_builds_the_site():
     assert "docs/_build/" in (ROOT / ".gitignore").read_text()
 
 
+@pytest.mark.slow
 def test_site_builds_with_warnings_as_errors_and_has_every_page(site):
     for page in ("index", "getting-started", "model", "tutorial", "cli", "api/index",
                  "api/modules", "guarantees", "performance", "figures/README",
@@ -86,6 +87,7 @@ def test_site_builds_with_warnings_as_errors_and_has_every_page(site):
         assert (site / f"{page}.html").is_file(), page
 
 
+@pytest.mark.slow
 def test_tutorial_is_executed_and_rendered_with_its_outputs(site):
     page = site / "tutorial.html"
     text = _text(page)
@@ -101,6 +103,7 @@ def test_tutorial_is_executed_and_rendered_with_its_outputs(site):
     assert all((site / image).stat().st_size > 5000 for image in images)
 
 
+@pytest.mark.slow
 def test_every_public_function_and_module_member_is_in_the_api_reference(site):
     sys.path.insert(0, str(DOCS))
     try:
@@ -123,6 +126,7 @@ def test_every_public_function_and_module_member_is_in_the_api_reference(site):
         "progress", "files", "sweep", "ring", "params", "simulate", "figures", "checkpoint"}
 
 
+@pytest.mark.slow
 def test_every_command_and_option_is_in_the_cli_reference(site):
     sys.path.insert(0, str(DOCS))
     try:

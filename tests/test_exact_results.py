@@ -77,6 +77,7 @@ def test_bullets_never_cross_rods_in_the_hard_point_gas():
     assert abs(ds.J_rho.item()) * 20000.0 < 10.0 * thermo.density(1.0, 1.5)
 
 
+@pytest.mark.slow
 def test_swapping_the_reservoirs_reverses_both_currents():
     kw = dict(length=10.0, barrier=1.0, t_measure=30000.0)
     forward = simulate(T_left=1.3, T_right=0.8, mu_left=1.2, mu_right=1.6, seed=6, **kw)
@@ -87,6 +88,7 @@ def test_swapping_the_reservoirs_reverses_both_currents():
     assert abs(forward.J_u) > 5 * forward.J_u_err
 
 
+@pytest.mark.slow
 def test_letter_fig2_temperature_bias_drives_bullets_from_cold_to_hot():
     ds = simulate(length=20.0, barrier=1.0, F_rho=0.0, F_u=0.3, t_measure=30000.0, seed=8)
     assert ds.J_rho < -4 * ds.J_rho_err  # inverse particle current
@@ -94,6 +96,7 @@ def test_letter_fig2_temperature_bias_drives_bullets_from_cold_to_hot():
     assert ds.entropy_production > -Z * ds.entropy_production_err
 
 
+@pytest.mark.slow
 def test_letter_fig2_chemical_bias_drives_energy_against_both_forces():
     ds = simulate(length=20.0, barrier=1.0, F_rho=0.2, F_u=0.0, t_measure=40000.0, seed=9)
     assert ds.J_u < -4 * ds.J_u_err  # inverse energy current

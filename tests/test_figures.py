@@ -4,11 +4,13 @@ import json
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from coupledgas import figures
 from coupledgas.cli import main
 
 
+@pytest.mark.slow
 def test_phase_transition_recipe_draws_and_locates_the_transition(tmp_path, monkeypatch):
     original = figures.RECIPES["phase-transition"]
 
@@ -44,6 +46,7 @@ def test_figure_list_and_unknown_name(capsys):
     assert "--workers: choose one of --workers, --slurm" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_engine_recipe_puts_simulated_points_beside_the_linear_response_curve(
         tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "_engine_setup", lambda preset: dict(
@@ -52,11 +55,14 @@ def test_engine_recipe_puts_simulated_points_beside_the_linear_response_curve(
     summary = json.loads((tmp_path / "engine.json").read_text())
     assert len(summary["points"]) == 5 and summary["points"][0]["P_over_Pmax"] == 0.0
     assert 0 < summary["eta_max"] < summary["eta_carnot"]
-    for part in ("loads", "prediction", "onsager_a", "onsager_b"):
+    for part in ("loads", "onsager", "prediction", "onsager_a", "onsager_b"):
         assert (tmp_path / f"engine.{part}.nc").exists()
+    # the channels' Onsager matrices are two points of an Onsager sweep
+    assert len(list((tmp_path / "engine-data" / "onsager" / "points").glob("*.nc"))) == 2
     assert (tmp_path / "engine.png").stat().st_size > 5000
 
 
+@pytest.mark.slow
 def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "_yt_setup", lambda preset: dict(lengths=[5.0, 20.0],
                                                                   t_measure=3000.0))
@@ -64,14 +70,16 @@ def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch):
     summary = json.loads((tmp_path / "yt-vs-length.json").read_text())
     assert summary["barrier_a"] == [figures.adapted_barrier(5.0), 1.0]
     assert all(np.isfinite(summary["YT"]))
-    # the four Onsager matrices are kept: drawing it again computes nothing
-    kept = {p: p.stat().st_mtime_ns for p in (tmp_path / "yt-vs-length-data").glob("o*.nc")}
+    # the four Onsager matrices are sweep points: drawing it again computes nothing
+    kept = {p: p.stat().st_mtime_ns
+            for p in (tmp_path / "yt-vs-length-data").glob("*/points/*.nc")}
     assert len(kept) == 4
     assert main(["figure", "yt-vs-length", "--out", str(tmp_path), "--workers", "2"]) == 0
     assert {p: p.stat().st_mtime_ns for p in kept} == kept
     assert json.loads((tmp_path / "yt-vs-length.json").read_text()) == summary
 
 
+@pytest.mark.slow
 def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypatch):
     original = figures.RECIPES["fig2"]
 
@@ -91,6 +99,7 @@ def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypa
         assert (tmp_path / f"fig2.{part}.nc").exists()
 
 
+@pytest.mark.slow
 def test_fig4_recipe_shows_the_sign_change_with_the_barrier(tmp_path, monkeypatch):
     original = figures.RECIPES["fig4"]
 
@@ -107,6 +116,7 @@ def test_fig4_recipe_shows_the_sign_change_with_the_barrier(tmp_path, monkeypatc
     assert summary["positive_at_h0"] and summary["negative_barriers"] == [1.0]
 
 
+@pytest.mark.slow
 def test_fig3_recipe_finds_two_inverse_regions_that_do_not_overlap(tmp_path, monkeypatch):
     original = figures.RECIPES["fig3"]
 
@@ -125,6 +135,7 @@ def test_fig3_recipe_finds_two_inverse_regions_that_do_not_overlap(tmp_path, mon
     assert summary["negative_entropy_production_points"] == 0
 
 
+@pytest.mark.slow
 def test_fig8_and_fig9_share_their_data_and_give_positive_diagonal_coefficients(
         tmp_path, monkeypatch):
     tiny_specs = {}
@@ -150,6 +161,7 @@ def test_fig8_and_fig9_share_their_data_and_give_positive_diagonal_coefficients(
     assert (tmp_path / "fig8.png").exists() and (tmp_path / "fig9.png").exists()
 
 
+@pytest.mark.slow
 def test_fig6_and_fig7_show_the_inverse_currents_at_every_size(tmp_path, monkeypatch):
     for name in ("fig6", "fig7"):
         original = figures.RECIPES[name]
@@ -171,6 +183,7 @@ def test_fig6_and_fig7_show_the_inverse_currents_at_every_size(tmp_path, monkeyp
     assert all(r < 0 for r in summary["J_rho_over_J_u_at_smallest_F_u"])
 
 
+@pytest.mark.slow
 def test_fig5_recipe_finds_the_bullets_domain_forming_at_the_hot_end(tmp_path, monkeypatch):
     original = figures.RECIPES["fig5"]
 
@@ -194,6 +207,7 @@ def test_fig5_recipe_finds_the_bullets_domain_forming_at_the_hot_end(tmp_path, m
     assert (tmp_path / "fig5.png").stat().st_size > 5000
 
 
+@pytest.mark.slow
 def test_dissipation_recipe_finds_where_the_inverse_current_is_lost(tmp_path, monkeypatch):
     original = figures.RECIPES["dissipation"]
 
@@ -220,6 +234,7 @@ def test_dissipation_recipe_finds_where_the_inverse_current_is_lost(tmp_path, mo
     assert (tmp_path / "dissipation.png").stat().st_size > 5000
 
 
+@pytest.mark.slow
 def test_passing_recipe_compares_the_rules_with_the_threshold(tmp_path, monkeypatch):
     original = figures.RECIPES["passing"]
 

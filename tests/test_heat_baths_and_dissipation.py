@@ -69,6 +69,7 @@ def test_no_dissipation_is_bit_identical_to_the_hamiltonian_run():
     assert b.dissipated_power.item() == 0.0
 
 
+@pytest.mark.slow
 def test_bounces_that_dissipate_without_regularisation_collapse_with_one_line(error_line):
     # t_c = 0 switches the TC model off: a cold cluster of lossy bounces collapses
     params = RunParams.create(length=10.0, dissipation=0.3, dissipate_at="collision",

@@ -24,6 +24,7 @@ def within(a, b, err):
     return abs(a - b) <= Z * err
 
 
+@pytest.mark.slow
 def test_steady_circulation_is_one_current_around_the_circuit(engine):
     ds = engine  # bullets are conserved (checked at every block); J_A = -J_B
     assert within(ds.J_A.item(), -ds.J_B.item(), np.hypot(ds.J_A_err, ds.J_B_err).item())
@@ -45,6 +46,7 @@ def test_energy_is_conserved_and_efficiency_is_below_carnot(engine):
     assert ds.efficiency > 0
 
 
+@pytest.mark.slow
 def test_identical_channels_do_no_work():
     ds = heat_engine(barrier_a=1.0, barrier_b=1.0, load_a=0.0, load_b=0.03, seed=4,
                      **COMMON)
@@ -70,6 +72,7 @@ def test_heat_engine_bad_input_is_one_line(args, name, error_line):
     assert name in error_line()
 
 
+@pytest.mark.slow
 def test_linear_response_of_an_icc_channel_and_a_free_channel():
     from coupledgas.heat_engine import linear_response
     from coupledgas.onsager import onsager

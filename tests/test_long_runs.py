@@ -59,6 +59,7 @@ def _resume(path):
     return json.loads(out)
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path, uninterrupted):
     path = tmp_path / "run.ckpt"
     code, _, _ = _interrupt_after_first_checkpoint(path, signal.SIGKILL)
@@ -68,6 +69,7 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path, unin
         assert resumed[key] == uninterrupted[key], key
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_the_checkpoint_and_exits_cleanly(tmp_path, uninterrupted):
     path = tmp_path / "run.ckpt"
     code, out, err = _interrupt_after_first_checkpoint(path, signal.SIGINT)
@@ -81,6 +83,7 @@ def test_ctrl_c_saves_the_checkpoint_and_exits_cleanly(tmp_path, uninterrupted):
         assert resumed[key] == uninterrupted[key], key
 
 
+@pytest.mark.slow
 def test_a_stochastic_dissipative_run_resumes_bit_for_bit(tmp_path):
     # the passing rule's random numbers and the TC model's bounce times are in the state
     params = RunParams.create(length=8.0, F_u=0.3, passing="quantum", dissipation=0.2,
@@ -168,3 +171,8 @@ def test_progress_line_shows_time_rate_currents_and_time_left():
     assert os.linesep not in stream.getvalue()
     # the transient (default 200 here) reports too, in pieces of one block length
     assert "transient 200 / 200" in stream.getvalue()
+
+
+def test_plot_of_a_missing_result_is_one_line(tmp_path, error_line):
+    assert main(["plot", str(tmp_path / "missing.nc")]) == 2
+    assert "no such file" in error_line()

@@ -42,6 +42,7 @@ def letter_point():
                     replicas=2, **kw))
 
 
+@pytest.mark.slow
 def test_cross_coefficient_is_negative_by_both_methods(letter_point):
     forces, fluctuation = letter_point  # the Letter, Fig. 4(b) and Fig. 8: L_ru < 0
     assert forces.L_ru < -3 * forces.L_ru_err
@@ -49,6 +50,7 @@ def test_cross_coefficient_is_negative_by_both_methods(letter_point):
     assert forces.S < 0  # hence a negative Seebeck coefficient (Supplement, Fig. 9)
 
 
+@pytest.mark.slow
 def test_the_two_methods_agree(letter_point):
     forces, fluctuation = letter_point
     for name in ("L_rr", "L_ru", "L_uu"):
@@ -56,6 +58,7 @@ def test_the_two_methods_agree(letter_point):
         assert abs(forces[name].item() - fluctuation[name].item()) <= Z * err, name
 
 
+@pytest.mark.slow
 def test_finite_force_matrix_is_reciprocal(letter_point):
     forces, _ = letter_point
     assert abs(forces.reciprocity_gap.item()) <= Z

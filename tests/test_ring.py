@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 from reference_stepper import ReferenceChannel
+from scipy.stats import chi2
 
 from coupledgas.cli import main
 from coupledgas.kernel import advance_to
@@ -63,11 +64,35 @@ def test_energy_current_never_decays_when_the_gas_is_integrable(masses, barrier)
 
 
 def test_hard_point_two_mass_gas_energy_current_decorrelates():
-    ds = ring(particles=256, masses=(1.0, 3.0), t_measure=4000.0, cutoff=100.0, seed=2)
+    ds = ring(particles=256, masses=(1.0, 3.0), t_measure=8000.0, cutoff=100.0, seed=2)
     C = ds.heat_current_correlation
     assert C.sel(lag=50.0) < 0.1 * C.sel(lag=0.0)
     assert ds.kappa_cutoff > 3 * ds.kappa_cutoff_err > 0
     assert ds.attrs["events_per_second"] > 0
+
+
+def test_green_kubo_errors_match_the_spread_of_independent_rings():
+    # 30 independent rings: the spread of kappa(tau) about the weighted mean, in units of
+    # each ring's own error, is chi^2 with 29 degrees of freedom when the errors are
+    # honest; its central 99% is chi^2/dof in [0.45, 1.73]
+    runs = [ring(particles=128, t_measure=2000.0, cutoff=50.0, seed=seed)
+            for seed in range(1, 31)]
+    kappa = np.array([r.kappa_cutoff.item() for r in runs])
+    error = np.array([r.kappa_cutoff_err.item() for r in runs])
+    mean = np.sum(kappa / error**2) / np.sum(1 / error**2)
+    dof = kappa.size - 1
+    spread = np.sum(((kappa - mean) / error) ** 2) / dof
+    assert chi2.ppf(0.005, dof) / dof < spread < chi2.ppf(0.995, dof) / dof
+
+
+def test_events_per_second_counts_the_measured_events_only():
+    short, long = (ring(particles=64, t_transient=t, t_measure=200.0, cutoff=10.0)
+                   for t in (0.0, 2000.0))
+    # a transient ten times the measurement adds no events to the count
+    assert long.attrs["events"] == pytest.approx(short.attrs["events"], rel=0.1)
+    for ds in (short, long):
+        assert ds.attrs["events_per_second"] == pytest.approx(
+            ds.attrs["events"] / ds.attrs["kernel_seconds"])
 
 
 def test_ring_command_prints_rate_and_green_kubo(capsys):
@@ -83,7 +108,7 @@ def test_ring_command_prints_rate_and_green_kubo(capsys):
                                        (["--masses", "1,-3"], "--masses"),
                                        (["--masses", "1"], "--masses"),
                                        (["--cutoff", "1e6"], "--cutoff"),
-                                       # t_measure / 8: no segment would be longer
+                                       # the run must exceed 8 cut-offs
                                        (["--cutoff", "12.5"], "--cutoff")])
 def test_ring_bad_input_is_one_line(args, name, error_line):
     assert main(["ring", "--t-measure", "100", *args]) == 2

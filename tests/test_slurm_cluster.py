@@ -33,7 +33,8 @@ def _why_not() -> str | None:
 
 
 WHY_NOT = _why_not()
-pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")]
 
 RUNS = """
 [base]

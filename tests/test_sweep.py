@@ -37,6 +37,7 @@ def local_sweep(tmp_path_factory):
     return out / "run"
 
 
+@pytest.mark.slow
 def test_results_have_one_dimension_per_axis_and_replica(local_sweep):
     ds = xr.load_dataset(local_sweep / "results.nc", engine="h5netcdf")
     assert dict(ds.J_rho.sizes) == {"F_u": 2, "F_rho": 2, "replica": 2}
@@ -46,6 +47,7 @@ def test_results_have_one_dimension_per_axis_and_replica(local_sweep):
     assert (local_sweep / "spec.toml").exists()
 
 
+@pytest.mark.slow
 def test_sweep_points_are_the_single_runs_with_the_same_seeds(local_sweep):
     ds = xr.load_dataset(local_sweep / "results.nc", engine="h5netcdf")
     spec = SweepSpec.load(local_sweep / "spec.toml")
@@ -63,6 +65,7 @@ def finished_points(out):
     return [p for p in (out / "points").glob("*.nc") if not p.name.startswith(".")]
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_resumes_without_recomputing_finished_points(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text("[base]\nlength = 20\nt_measure = 4000\nbins = 0\n"
@@ -114,6 +117,7 @@ def test_a_point_resumes_from_its_checkpoint_bit_for_bit(tmp_path, monkeypatch):
     assert not checkpoint.exists()
 
 
+@pytest.mark.slow
 def test_a_sweep_runs_on_an_existing_scheduler(tmp_path):
     from dask.distributed import LocalCluster
 
@@ -126,6 +130,7 @@ def test_a_sweep_runs_on_an_existing_scheduler(tmp_path):
     assert (tmp_path / "results.nc").exists()
 
 
+@pytest.mark.slow
 def test_several_sweeps_share_one_queue_and_count_their_points_together(tmp_path):
     base = {"length": 4, "t_measure": 500, "bins": 0}
     parts = {"a": ({"base": base, "axes": {"barrier": [0.5, 1.0]}}, tmp_path / "a"),
@@ -144,6 +149,7 @@ def test_several_sweeps_share_one_queue_and_count_their_points_together(tmp_path
     assert calls == []  # nothing left to compute, no cluster started
 
 
+@pytest.mark.slow
 def test_a_zipped_axis_varies_its_parameters_together(tmp_path):
     spec = {"base": {"length": 4, "t_measure": 300, "bins": 0},
             "axes": {"barrier": [0.5, 1.0],
@@ -160,6 +166,7 @@ def test_a_zipped_axis_varies_its_parameters_together(tmp_path):
         [p.key() for p in SweepSpec.load(spec).points()]
 
 
+@pytest.mark.slow
 def test_an_onsager_sweep_computes_one_matrix_per_point_once(tmp_path):
     spec = {"kind": "onsager", "base": {"barrier": 0.0, "force": 0.1, "t_measure": 2000,
                                         "seed": 3},

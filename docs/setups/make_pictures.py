@@ -75,7 +75,7 @@ def ring():
     a.plot(ds.lag, ds.heat_current_correlation)
     a.axhline(0, color="0.7", lw=0.8)
     a.set_xlabel("lag t")
-    a.set_ylabel("energy-current autocorrelation")
+    a.set_ylabel("C(t), interval means (D = 1)")
     b.plot(ds.lag, ds.kappa)
     b.errorbar([ds.lag[-1]], [ds.kappa_cutoff.item()], [ds.kappa_cutoff_err.item()],
                marker="o", capsize=3, color="C3",

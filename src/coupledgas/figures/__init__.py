@@ -2,9 +2,9 @@
 and the matplotlib drawing, with a ``quick`` preset for a laptop and a ``paper`` preset
 for a cluster.
 
-A recipe is a ``Recipe``: ``specs(preset)`` gives the sweep specs, ``extra(preset,
-workers, data)`` any data computed outside sweeps (Onsager matrices, each kept in the
-data folder ``data`` once computed), ``draw(results, out)`` the figure,
+A recipe is a ``Recipe``: ``specs(preset)`` gives the sweep specs (runs, engine runs,
+Onsager matrices), ``extra(results)`` what is derived from the sweeps' results (a
+linear-response prediction, say), ``draw(results, out)`` the figure,
 ``summary(results)`` what the figure finds. ``RECIPES`` holds them by name, grouped by
 source: ``letter`` (Figs. 2-5), ``supplement`` (Figs. 6-9), ``slides`` and
 ``encounters`` (dissipation and other passing rules); ``common`` holds what they share.
@@ -54,6 +54,7 @@ from .slides import (
     _yt_draw,
     _yt_extra,
     _yt_setup,
+    _yt_specs,
     _yt_summary,
     adapted_barrier,
 )
@@ -132,15 +133,14 @@ RECIPES = {recipe.name: recipe for recipe in (
         description="circular heat engine: (power, efficiency) over a load sweep on the "
                     "linear-response trade-off curve (slides; PRE 106)",
         specs=lambda preset: _engine_specs(preset, _engine_setup(preset)),
-        extra=lambda preset, workers, data: _engine_extra(_engine_setup(preset), workers,
-                                                          data),
+        extra=_engine_extra,
         draw=_engine_draw, summary=_engine_summary),
     Recipe(
         name="yt-vs-length",
         description="engine figure of merit YT against L, channel A's barrier adapted as "
                     "L^-1/2 (slides: the route toward Carnot efficiency)",
-        specs=lambda preset: {},
-        extra=lambda preset, workers, data: _yt_extra(_yt_setup(preset), workers, data),
+        specs=lambda preset: _yt_specs(_yt_setup(preset)),
+        extra=_yt_extra,
         draw=_yt_draw, summary=_yt_summary),
     Recipe(
         name="dissipation",
@@ -161,11 +161,11 @@ def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
     """Compute (or reuse) a recipe's data, draw it, and return its summary.
 
     Writes ``out/NAME.nc`` (per sweep: ``out/NAME.<part>.nc``), ``out/NAME.png``,
-    ``out/NAME.pdf`` and ``out/NAME.json`` (the summary); the sweep points and Onsager
-    matrices live in ``out/NAME-data/`` so that an interrupted figure resumes. The
-    points of all the recipe's sweeps share one cluster (``workers``, ``scheduler`` or
-    ``slurm``, as in ``sweep``); ``progress(done, running, failed, total)`` counts them.
-    Onsager matrices run on ``workers`` local processes.
+    ``out/NAME.pdf`` and ``out/NAME.json`` (the summary); the sweep points (runs, engine
+    runs and Onsager matrices) live in ``out/NAME-data/`` so that an interrupted figure
+    resumes point by point. The points of all the recipe's sweeps share one cluster
+    (``workers``, ``scheduler`` or ``slurm``, as in ``sweep``);
+    ``progress(done, running, failed, total)`` counts them.
     """
     if name not in RECIPES:
         raise ParameterError("name", f"unknown figure {name!r}; known: "
@@ -178,7 +178,7 @@ def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
     data = out / f"{recipe.data_name or name}-data"
     results = sweeps({part: (spec, data / part) for part, spec in recipe.specs(preset).items()},
                      workers=workers, scheduler=scheduler, slurm=slurm, progress=progress)
-    results.update(recipe.extra(preset, workers, data))
+    results.update(recipe.extra(results))
     for part, ds in results.items():
         write_netcdf(ds, out / (f"{name}.nc" if len(results) == 1 else f"{name}.{part}.nc"))
     recipe.draw(results, out / name)

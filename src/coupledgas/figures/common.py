@@ -1,5 +1,6 @@
 """What the recipes share: the ``Recipe`` record, the presets, the Letter's set-up, the
-force scans of Figs. 2 and 6-7, crossing analysis, kept Onsager matrices and drawing."""
+force scans of Figs. 2 and 6-7, crossing analysis, one matrix of an Onsager sweep and
+drawing."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from typing import Callable
 import numpy as np
 import xarray as xr
 
-from ..files import atomic_path, write_netcdf
-from ..onsager import onsager
-from ..sweep import digest
+from ..files import atomic_path
 
 PRESETS = ("quick", "paper")
 
@@ -38,7 +37,8 @@ class Recipe:
     specs: Callable[[str], dict]
     draw: Callable[[dict, Path], None]
     summary: Callable[[dict], dict]
-    extra: Callable[[str, object, Path], dict] = lambda preset, workers, data: {}
+    #: results of the sweeps -> more results derived from them (a prediction, say)
+    extra: Callable[[dict], dict] = lambda results: {}
     data_name: str = ""  # share another recipe's sweep points (default: its own)
 
 
@@ -129,17 +129,14 @@ def _crossing_error(x, values, errors, level):
     return float(np.hypot((1 - f) * errors[i - 1], f * errors[i]) / abs(slope))
 
 
-def _kept_onsager(data, workers, **parameters):
-    """``onsager(**parameters)`` on ``workers`` processes, computed once: the matrix is
-    kept in ``data/onsager-<hash of the parameters>.nc``, so an interrupted figure
-    computes only the matrices it has not finished."""
-    path = Path(data) / f"onsager-{digest(parameters)}.nc"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        return xr.load_dataset(path, engine="h5netcdf")
-    matrix = onsager(**parameters, workers=workers or 1)
-    write_netcdf(matrix, path)
-    return matrix
+def _matrix(ds: xr.Dataset, **index) -> xr.Dataset:
+    """One point of a combined Onsager sweep (``index``: dimension -> position), as
+    ``onsager`` returns it: with the channel's ``length`` in attrs (what
+    ``linear_response`` reads), from the ``length`` coordinate where the sweep varies
+    it, else from the spec's base."""
+    point = ds.isel(**index)
+    length = point["length"].item() if "length" in point.coords else ds.attrs["base_length"]
+    return point.assign_attrs(length=float(length))
 
 
 def _pyplot():

@@ -13,7 +13,7 @@ import xarray as xr
 
 from .. import thermo
 from ..heat_engine import linear_response
-from .common import LETTER_MU, PAPER_T_MEASURE, PURE, _first_crossing, _kept_onsager, _pyplot, _save
+from .common import LETTER_MU, PAPER_T_MEASURE, PURE, _first_crossing, _matrix, _pyplot, _save
 
 # --- heat conduction and the nonequilibrium phase transition (slides; PRL 118, 040601) ---
 
@@ -130,7 +130,8 @@ def _engine_setup(preset):
 
 
 def _engine_specs(preset, setup):
-    """The load sweep of the engine of ``setup`` (``_engine_setup``)."""
+    """The load sweep of the engine of ``setup`` (``_engine_setup``), and its channels'
+    Onsager matrices (A: h = 1, B: h = 0) at the reservoirs' mean state."""
     # up to beyond the stall load, about |S_A - S_B| dT = 1.6 dT at these parameters
     delta_T = ENGINE_T[0] - ENGINE_T[1]
     loads = np.linspace(0.0, 1.6 * delta_T, 5 if preset == "quick" else 9).round(4).tolist()
@@ -139,15 +140,16 @@ def _engine_specs(preset, setup):
         "barrier_a": 1.0, "length_b": setup["length"], "barrier_b": 0.0, "load_a": 0.0,
         "reservoir_particles": setup["particles"], "t_transient": setup["t_transient"],
         "t_measure": setup["t_measure"], "seed": 1},
-        "axes": {"load_b": loads}}}
+        "axes": {"load_b": loads}},
+        "onsager": {"kind": "onsager", "base": {
+            "length": setup["length"], "T": float(np.mean(ENGINE_T)), "mu": LETTER_MU,
+            "force": ENGINE_FORCE, "t_measure": setup["t_measure"]},
+            "axes": {"channel": {"barrier": [1.0, 0.0], "seed": [11, 12]}}}}
 
 
-def _engine_extra(setup, workers, data):
+def _engine_extra(results):
     """The channels' Onsager matrices and the linear-response prediction."""
-    kw = dict(length=setup["length"], T=float(np.mean(ENGINE_T)), mu=LETTER_MU,
-              force=ENGINE_FORCE, t_measure=setup["t_measure"])
-    a = _kept_onsager(data, workers, barrier=1.0, seed=11, **kw)
-    b = _kept_onsager(data, workers, barrier=0.0, seed=12, **kw)
+    a, b = _matrix(results["onsager"], channel=0), _matrix(results["onsager"], channel=1)
     return {"onsager_a": a, "onsager_b": b,
             "prediction": linear_response(a, b, *ENGINE_T)}
 
@@ -224,18 +226,27 @@ def adapted_barrier(length, h_20=1.0):
     return h_20 * (length / 20.0) ** -0.5
 
 
-def _yt_extra(setup, workers, data):
-    """YT and eta_max of the engine at each length of ``setup`` (``_yt_setup``)."""
-    rows = []
-    for k, L in enumerate(setup["lengths"]):
-        kw = dict(length=L, force=ENGINE_FORCE, t_measure=setup["t_measure"])
-        a = _kept_onsager(data, workers, barrier=adapted_barrier(L), seed=100 + 2 * k, **kw)
-        b = _kept_onsager(data, workers, barrier=0.0, seed=101 + 2 * k, **kw)
-        rows.append(linear_response(a, b, *ENGINE_T))
+def _yt_specs(setup):
+    """The Onsager matrices of channels A (barrier adapted) and B (h = 0) at each length
+    of ``setup`` (``_yt_setup``), one point per length on the zipped axis ``size``."""
+    lengths = setup["lengths"]
+    base = {"force": ENGINE_FORCE, "t_measure": setup["t_measure"]}
+    return {"a": {"kind": "onsager", "base": base, "axes": {"size": {
+                "length": lengths, "barrier": [adapted_barrier(L) for L in lengths],
+                "seed": [100 + 2 * k for k in range(len(lengths))]}}},
+            "b": {"kind": "onsager", "base": {**base, "barrier": 0.0}, "axes": {"size": {
+                "length": lengths, "seed": [101 + 2 * k for k in range(len(lengths))]}}}}
+
+
+def _yt_extra(results):
+    """YT and eta_max of the engine at each length of the sweeps ``a`` and ``b``."""
+    a, b = results["a"], results["b"]
+    rows = [linear_response(_matrix(a, size=k), _matrix(b, size=k), *ENGINE_T)
+            for k in range(a.sizes["size"])]
     combined = xr.concat([r[["YT", "YT_err", "eta_max", "eta_max_err"]] for r in rows],
                          dim="length")
-    combined = combined.assign_coords(length=setup["lengths"])
-    combined["barrier_a"] = ("length", [adapted_barrier(L) for L in setup["lengths"]])
+    combined = combined.assign_coords(length=a.length.values)
+    combined["barrier_a"] = ("length", a.barrier.values)
     return {"scan": combined}
 
 
