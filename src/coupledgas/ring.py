@@ -42,10 +42,7 @@ from scipy.signal import fftconvolve
 from ._version import __version__
 from .kernel import advance_to, heat_integral, new_ring
 from .kernel.layout import C_EVENTS
-from .params import ParameterError
-from .params import non_negative as _non_negative
-from .params import number as _finite
-from .params import positive as _positive
+from .params import ParameterError, non_negative, number, positive
 
 #: the measured time must exceed this many cut-offs (kappa(tau) and its error rest on
 #: the correlation up to lag 2 tau, estimated from the run)
@@ -162,18 +159,18 @@ def ring(particles=4096, masses=(1.0, 3.0), barrier=np.inf, T=2.0, density=1.0,
         while measuring), ``events_per_second`` (their ratio: the transient is in
         neither).
     """
-    n = _finite("particles", particles)
+    n = number("particles", particles)
     if n != int(n) or n < 2:
         raise ParameterError("particles", f"must be an integer >= 2, got {particles!r}")
     if len(masses) != 2:
         raise ParameterError("masses", f"give two masses, got {masses!r}")
-    masses = tuple(_positive("masses", m) for m in masses)
-    barrier = _non_negative("barrier", barrier, allow_inf=True)
-    T, density = _positive("T", T), _positive("density", density)
-    t_transient = _non_negative("t_transient", t_transient)
-    t_measure = _positive("t_measure", t_measure)
-    interval = _positive("sample_interval", sample_interval)
-    cutoff = _positive("cutoff", cutoff)
+    masses = tuple(positive("masses", m) for m in masses)
+    barrier = non_negative("barrier", barrier, allow_inf=True)
+    T, density = positive("T", T), positive("density", density)
+    t_transient = non_negative("t_transient", t_transient)
+    t_measure = positive("t_measure", t_measure)
+    interval = positive("sample_interval", sample_interval)
+    cutoff = positive("cutoff", cutoff)
     n_samples = int(t_measure / interval)
     n_lags = int(round(cutoff / interval))
     if n_lags < 1 or n_lags >= n_samples // CUTOFFS_PER_RUN:
