@@ -127,25 +127,34 @@ def _current_panels(plt, title, n_columns=1):
 
 
 def _dissipation_draw(results, out):
+    """Left: loss at the passes (symlog delta axis, delta = 0 included); right: lossy
+    bounces, on their own scale (the dense pile held up by the TC model)."""
     plt = _pyplot()
-    fig, axes = _current_panels(plt, "Dissipation at the Letter's Fig. 2 point "
-                                     "(h = 1, F_u = 0.3): where does ICC survive?")
+    fig, axes = _current_panels(plt, "Dissipation at the Letter's Fig. 2 point (h = 1, "
+                                     "F_u = 0.3): where does the inverse current survive?", 2)
+    columns = ((("pass",), "loss at the passes"),
+               (("collision", "both"), "loss at the bounces (TC model)"))
     colours = {"pass": "C0", "collision": "C3", "both": "C2"}
-    for place in PLACES:
-        ds = results[place]
-        for L, style in zip(ds.length.values, ("-", "--")):
-            d = ds.sel(length=L)
-            for ax, name in zip(axes[:, 0], ("J_rho", "J_u")):
-                ax.errorbar(d.dissipation, d[name], d[name + "_err"], marker="o", ms=3,
-                            capsize=2, ls=style, color=colours[place],
-                            label=f"at {place}, L = {L:g}")
-    for ax, label in zip(axes[:, 0], (r"$J_\rho$ (< 0: inverse)", r"$J_u$")):
-        ax.set_xscale("symlog", linthresh=1e-3)
-        ax.set_xlim(-1e-4, 0.7)
-        ax.axhline(0.0, color="0.6", lw=0.8)
-        ax.set_ylabel(label)
-    axes[0, 0].legend(fontsize=7, ncol=2)
-    axes[1, 0].set_xlabel(r"dissipation $\delta$ (fraction of $E_{rel}$ lost)")
+    for column, (places, title) in enumerate(columns):
+        for place in places:
+            ds = results[place]
+            for L, style in zip(ds.length.values, ("-", "--")):
+                d = ds.sel(length=L)
+                for ax, name in zip(axes[:, column], ("J_rho", "J_u")):
+                    ax.errorbar(d.dissipation, d[name], d[name + "_err"], marker="o", ms=3,
+                                capsize=2, ls=style, color=colours[place],
+                                label=f"at {place}, L = {L:g}")
+        for ax, label in zip(axes[:, column], (r"$J_\rho$ (< 0: inverse)", r"$J_u$")):
+            if column == 0:
+                ax.set_xscale("symlog", linthresh=1e-3)
+                ax.set_xlim(-1e-4, 0.7)
+            else:
+                _label_samples(ax, results[places[0]].dissipation.values)
+            ax.set_ylabel(label)
+        axes[0, column].axhline(0.0, color="0.6", lw=0.8)
+        axes[0, column].set_title(title, fontsize=9)
+        axes[0, column].legend(fontsize=7)
+        axes[1, column].set_xlabel(r"dissipation $\delta$ (fraction of $E_{rel}$ lost)")
     fig.tight_layout()
     _save(fig, out)
 
