@@ -124,10 +124,13 @@ def right_neighbour(slot, ints, mask, periodic):
 
 
 @njit(cache=True, inline="always")
-def pair_time(slot, now, x, v, t_last, ints, params):
-    """When the particle in ring slot ``slot`` meets its right neighbour (inf: never)."""
+def pair_time(slot, now, x, v, t_last, ints, params, periodic):
+    """When the particle in ring slot ``slot`` meets its right neighbour (inf: never).
+
+    ``periodic`` is ``params[P_PERIODIC] > 0``, passed in so that a caller that knows it
+    at compile time (``advance`` on a ring) specialises this function.
+    """
     mask = x.shape[0] - 1
-    periodic = params[P_PERIODIC] > 0.0
     k = (slot - ints[I_HEAD]) & mask
     if k < ints[I_COUNT] - 1 or (periodic and k == ints[I_COUNT] - 1 and ints[I_COUNT] > 1):
         a = slot
@@ -145,7 +148,8 @@ def predict_pair(slot, now, x, v, t_last, ints, params, queue_time, queue_leaf,
                  queue_offsets):
     """Schedule the encounter of the particles in ring slot ``slot`` and its right one."""
     set_event_time(queue_time, queue_leaf, queue_offsets, slot,
-                   pair_time(slot, now, x, v, t_last, ints, params))
+                   pair_time(slot, now, x, v, t_last, ints, params,
+                             params[P_PERIODIC] > 0.0))
 
 
 @njit(cache=True, inline="always")
@@ -211,7 +215,9 @@ def log_event(log, n, time, code, end, species_a, species_b, ident_a, ident_b, p
     log[row, 7] = position
 
 
-@njit(cache=True, _nrt=False)
+# error_model="numpy": no zero-divisor checks (every division's divisor is tested
+# non-zero or is a sum of masses), so the results are the same, bit for bit
+@njit(cache=True, _nrt=False, error_model="numpy")
 def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, counters,
             scalars, queue_time, queue_leaf, queue_offsets, profile, crossings, rng, t_stop,
             max_events, log):
@@ -230,6 +236,22 @@ def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, 
     int
         Number of events processed.
     """
+    if params[P_PERIODIC] > 0.0:
+        # the same loop, compiled a second time with ``periodic`` a constant: a ring
+        # skips the channel's tests (walls, wrap-around) at every encounter
+        return run_events(x, v, t_last, species, ident, t_bounce, ints, params, rules,
+                          flows, counters, scalars, queue_time, queue_leaf, queue_offsets,
+                          profile, crossings, rng, t_stop, max_events, log, True)
+    return run_events(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows,
+                      counters, scalars, queue_time, queue_leaf, queue_offsets, profile,
+                      crossings, rng, t_stop, max_events, log, False)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def run_events(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, counters,
+               scalars, queue_time, queue_leaf, queue_offsets, profile, crossings, rng,
+               t_stop, max_events, log, periodic):
+    """The event loop of ``advance``; ``periodic`` is ``params[P_PERIODIC] > 0``."""
     cap = x.shape[0]
     mask = cap - 1
     length = params[P_LENGTH]
@@ -244,7 +266,6 @@ def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, 
     passing_width = params[P_PASSING_WIDTH]
     barrier_width = params[P_BARRIER_WIDTH]
     right_edge = profile.shape[1]
-    periodic = params[P_PERIODIC] > 0.0
     ints[I_STATUS] = STATUS_OK
     n_events = 0
     while n_events < max_events:
@@ -337,9 +358,9 @@ def advance(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows, 
             leaves = queue_offsets[queue_offsets.shape[0] - 1]
             queue_time[leaves + slot] = np.inf
             queue_time[leaves + left_pair] = pair_time(left_pair, now, x, v, t_last, ints,
-                                                       params)
+                                                       params, periodic)
             queue_time[leaves + right_slot] = pair_time(right_slot, now, x, v, t_last, ints,
-                                                        params)
+                                                        params, periodic)
             replay(queue_time, queue_leaf, queue_offsets, slot)
             if (left_pair >> 3) != (slot >> 3):
                 replay(queue_time, queue_leaf, queue_offsets, left_pair)
