@@ -176,3 +176,154 @@ class ReferenceChannel:
 
     def run(self, n_events):
         return np.array([self.step() for _ in range(n_events)], dtype=float)
+
+
+LEAVE = 5
+
+
+class ReferenceShoulderChannel(ReferenceChannel):
+    """The same stepper for a barrier of finite range r: V(x) = h for |x| <= r.
+
+    Written from the Hamiltonian alone: the particles are kept in no particular order,
+    ``inside`` is the set of pairs (by label) within r of each other, and the candidates
+    are every pair's next crossing of separation r (entering when approaching from
+    outside, leaving when separating from inside), every particle's next wall and the two
+    injections. A pair that comes together enters with E_rel > h, losing h, and bounces
+    back otherwise; a pair that separates regains h. A particle that leaves takes its
+    kinetic energy plus h per partner; a bullet injected next to n particles within r
+    enters only with kinetic energy above h n (and nothing is recorded otherwise).
+    Records: (time, code, end, species of the left and of the right particle).
+    """
+
+    def __init__(self, *args, interaction_range, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reach = interaction_range
+        self.label = list(range(len(self.x)))
+        self.next_label = len(self.x)
+        self.inside = set()
+        for i in range(len(self.x)):
+            for j in range(i + 1, len(self.x)):
+                if abs(self._separation(i, j)) < self.reach:
+                    self.inside.add(frozenset((self.label[i], self.label[j])))
+        self.energy_out = 0.0
+        self.heat = 0.0  # time integral of the energy current (a ring's)
+
+    def _separation(self, i, j):
+        d = self.x[j] - self.x[i]
+        if self.periodic:
+            d -= self.length * round(d / self.length)
+        return d
+
+    def contacts(self, i):
+        return sum(1 for pair in self.inside if self.label[i] in pair)
+
+    def pair_energy(self):
+        return self.barrier * len(self.inside) if self.inside else 0.0
+
+    def _candidates(self):
+        out = []
+        n = len(self.x)
+        for i in range(n):
+            for j in range(i + 1, n):
+                d, rel = self._separation(i, j), self.v[j] - self.v[i]
+                if frozenset((self.label[i], self.label[j])) in self.inside:
+                    if rel != 0:
+                        edge = self.reach if rel > 0 else -self.reach
+                        out.append((self.time + max((edge - d) / rel, 0.0), "leave", (i, j)))
+                elif d * rel < 0:
+                    out.append((self.time + max(abs(d) - self.reach, 0.0) / abs(rel),
+                                "enter", (i, j)))
+        if self.periodic:
+            return out
+        for i in range(n):
+            if self.v[i] < 0:
+                out.append((self.time + max(self.x[i], 0.0) / -self.v[i], "wall", (0, i)))
+            elif self.v[i] > 0:
+                out.append((self.time + max(self.length - self.x[i], 0.0) / self.v[i],
+                            "wall", (1, i)))
+        for end in (0, 1):
+            out.append((self.next_injection[end], "inject", (end, -1)))
+        return out
+
+    def step(self):
+        record = None
+        while record is None:
+            record = self._event()
+        return record
+
+    def particle_energy(self, i):
+        """e_i = m v^2 / 2 + h n_i / 2: its kinetic energy and half its pair energy."""
+        n = self.contacts(i)
+        return 0.5 * self.masses[self.species[i]] * self.v[i] ** 2 \
+            + (0.5 * self.barrier * n if n else 0.0)
+
+    def _event(self):
+        t, kind, (i, j) = min(self._candidates(), key=lambda c: c[0])
+        dt = t - self.time
+        # the energy current sum_i v_i e_i between events, plus, at an event that moves
+        # energy dE to particle j from i, (x_j - x_i) dE (the change of sum_i x_i e_i)
+        self.heat += dt * sum(self.v[k] * self.particle_energy(k) for k in range(len(self.x)))
+        self.x = [a + b * dt for a, b in zip(self.x, self.v)]
+        self.time = t
+        if kind in ("enter", "leave"):
+            if self._separation(i, j) < 0:
+                i, j = j, i  # i is the left one
+            sa, sb = self.species[i], self.species[j]
+            ma, mb = self.masses[sa], self.masses[sb]
+            va, vb = self.v[i], self.v[j]
+            e_rel = 0.5 * ma * mb / (ma + mb) * (va - vb) ** 2
+            pair = frozenset((self.label[i], self.label[j]))
+            e_j = self.particle_energy(j)
+            if kind == "leave":
+                factor, code = math.sqrt(1.0 + self.barrier / e_rel), LEAVE
+                self.inside.remove(pair)
+            elif e_rel > self.barrier:
+                factor, code = math.sqrt(1.0 - self.barrier / e_rel), PASS
+                self.inside.add(pair)
+            else:
+                factor, code = -1.0, COLLISION
+            self.v[i], self.v[j] = self._scaled(va, vb, ma, mb, factor)
+            self.heat += self._separation(i, j) * (self.particle_energy(j) - e_j)
+            return (t, code, -1, sa, sb)
+        if kind == "wall":
+            end = i
+            s = self.species[j]
+            rule = self.rules[end][s]
+            if rule == EXCHANGE:
+                n = self.contacts(j)
+                self.energy_out += 0.5 * self.masses[s] * self.v[j] ** 2 \
+                    + (self.barrier * n if n else 0.0)
+                self.inside = {p for p in self.inside if self.label[j] not in p}
+                for arr in (self.x, self.v, self.species, self.label):
+                    arr.pop(j)
+                return (t, ABSORPTION, end, s, -1)
+            if rule == THERMAL:
+                speed = self._speed(self.masses[s], self.temperatures[end])
+            else:
+                speed = abs(self.v[j])
+            self.x[j] = 0.0 if end == 0 else self.length
+            self.v[j] = speed if end == 0 else -speed
+            return (t, WALL, end, s, -1)
+        end = i
+        speed = self._speed(self.masses[0], self.temperatures[end])
+        rate = self.rates[end]
+        self.next_injection[end] = (t - math.log(1.0 - self.rng.random()) / rate
+                                    if rate > 0 else math.inf)
+        near = [k for k in range(len(self.x))
+                if (self.x[k] if end == 0 else self.length - self.x[k]) <= self.reach]
+        climb = self.barrier * len(near) if near else 0.0
+        kinetic = 0.5 * self.masses[0] * speed ** 2
+        if kinetic <= climb:
+            return None  # turned back into the reservoir
+        speed = math.sqrt(speed ** 2 - 2.0 * climb / self.masses[0])
+        self.x.append(0.0 if end == 0 else self.length)
+        self.v.append(speed if end == 0 else -speed)
+        self.species.append(0)
+        self.label.append(self.next_label)
+        self.inside |= {frozenset((self.next_label, self.label[k])) for k in near}
+        self.next_label += 1
+        return (t, INJECTION, end, 0, -1)
+
+    def energy(self):
+        kinetic = sum(0.5 * self.masses[s] * v ** 2 for s, v in zip(self.species, self.v))
+        return kinetic + self.pair_energy()

@@ -21,7 +21,8 @@ from .kernel.state import ChannelState
 from .params import ParameterError, RunParams
 from .simulate import Run
 
-FORMAT = 2  # 2: per-slot t_bounce, the TC counter and the encounter-rule parameters
+FORMAT = 3  # 2: per-slot t_bounce, the TC counter and the encounter-rule parameters;
+#  3: the finite range (windows, contacts, pair events, the crossing counter)
 
 
 def save(run: Run, path) -> None:

@@ -35,7 +35,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 #: API parameter name -> command-line option, for error messages
 OPTION_NAMES = {"n_rods": "--rods", "n_bullets": "--bullets", "checkpoint": "CHECKPOINT",
                 "spec": "SPEC", "result": "RESULT", "name": "NAME", "n_rods_a": "--rods-a",
-                "n_rods_b": "--rods-b"}
+                "n_rods_b": "--rods-b", "interaction_range": "--range"}
 
 
 @app.callback()
@@ -79,6 +79,8 @@ class Method(str, Enum):
 # options shared by several commands
 LENGTH = typer.Option(20.0, "--length", help="Channel length L.")
 BARRIER = typer.Option(1.0, "--barrier", help="Pass-through barrier h (inf: hard-point gas).")
+RANGE = typer.Option(0.0, "--range", help="Range r of the barrier V(x) = h for |x| <= r "
+                     "(the slides' Hamiltonian; 0: the Letter's point barrier).")
 TEMPERATURE = typer.Option(1.0, "--T", help="Mean temperature around which forces act.")
 CHEMICAL_POTENTIAL = typer.Option(1.5, "--mu", help="Mean chemical potential.")
 M_BULLET = typer.Option(1.0, "--m-bullet", help="Bullet mass M1.")
@@ -138,7 +140,9 @@ def _inverse_current(result) -> str:
 
 def _summary(result) -> str:
     rows = [
-        f"L = {result['length']:g}, h = {result['barrier']:g}, m_bullet = "
+        f"L = {result['length']:g}, h = {result['barrier']:g}" + (
+            f" (range r = {result['interaction_range']:g})"
+            if result["interaction_range"] > 0 else "") + ", m_bullet = "
         f"{result['m_bullet']:g}, m_rod = {result['m_rod']:g}, {result['n_rods']} rods "
         f"({result['rod_walls']} walls)" + (
             f", {result['n_bullets']} bullets ({result['bullet_walls']} walls)"
@@ -198,6 +202,7 @@ def run_summary(ds) -> dict:
         "entropy_production_err": float(ds.entropy_production_err),
         "T_L": a["T_left"], "T_R": a["T_right"], "mu_L": a["mu_left"], "mu_R": a["mu_right"],
         "F_rho": a["F_rho"], "F_u": a["F_u"], "length": a["length"], "barrier": a["barrier"],
+        "interaction_range": a.get("interaction_range", 0.0),
         "m_bullet": a["m_bullet"], "m_rod": a["m_rod"], "n_rods": int(a["n_rods"]),
         "rod_walls": a["rod_walls"], "bullet_walls": a["bullet_walls"],
         "n_bullets": int(a["n_bullets"]), "dissipation": a["dissipation"],
@@ -242,7 +247,7 @@ def _channel_parameters(options: dict) -> dict:
                 dissipation=o["dissipation"], dissipate_at=o["dissipate_at"].value,
                 collapse_time=o["collapse_time"], passing=o["passing"].value,
                 passing_width=o["passing_width"], barrier_width=o["barrier_width"],
-                seed=o["seed"])
+                interaction_range=o["interaction_range"], seed=o["seed"])
 
 
 @app.command()
@@ -293,6 +298,7 @@ def run(
                                         help="w of the smooth rule (energy)."),
     barrier_width: float = typer.Option(1.0, "--barrier-width",
                                         help="a of the quantum rule (length)."),
+    interaction_range: float = RANGE,
     t_transient: Optional[float] = T_TRANSIENT,
     t_measure: float = T_MEASURE,
     seed: int = SEED,
@@ -377,6 +383,7 @@ def onsager_command(
         "larger L), and the run must be at least 16 blocks long."),
     replicas: int = REPLICAS,
     workers: int = typer.Option(1, "--workers", help="Processes (runs and replicas)."),
+    interaction_range: float = RANGE,
     seed: int = SEED,
     as_json: bool = AS_JSON,
     out: Optional[Path] = OUT,
@@ -386,7 +393,7 @@ def onsager_command(
                  n_rods=rods, rod_walls=rod_walls.value, method=method.value, force=force,
                  symmetric=symmetric, t_transient=t_transient, t_measure=t_measure,
                  rel_err=rel_err, t_max=t_max, block_time=block_time, replicas=replicas,
-                 workers=workers, seed=seed)
+                 workers=workers, seed=seed, interaction_range=interaction_range)
     if out is not None:
         write_netcdf(ds, out)
     result = {name: float(ds[name]) for name in ds.data_vars}
@@ -431,6 +438,7 @@ def heat_engine_command(
     t_measure: float = T_MEASURE,
     slice_time: float = typer.Option(1.0, "--slice-time", help="Interval of reservoir "
                                      "updates."),
+    interaction_range: float = RANGE,
     seed: int = SEED,
     as_json: bool = AS_JSON,
     out: Optional[Path] = OUT,
@@ -441,7 +449,8 @@ def heat_engine_command(
                      rods_a=rods_a, rods_b=rods_b, dissipation_a=dissipation_a,
                      dissipation_b=dissipation_b, reservoir_particles=reservoir_particles,
                      reservoir_volume=reservoir_volume, t_transient=t_transient,
-                     t_measure=t_measure, slice_time=slice_time, seed=seed)
+                     t_measure=t_measure, slice_time=slice_time, seed=seed,
+                     interaction_range=interaction_range)
     if out is not None:
         write_netcdf(ds, out)
     result = {name: float(ds[name]) for name in ds.data_vars if not name.endswith("series")}
@@ -499,6 +508,7 @@ def ring_command(
     masses: str = typer.Option("1,3", "--masses", help="The two alternating masses."),
     barrier: float = typer.Option(float("inf"), "--barrier",
                                   help="Pass-through barrier h (inf: hard-point gas)."),
+    interaction_range: float = RANGE,
     T: float = typer.Option(2.0, "--T", help="Temperature: kinetic energy N T / 2."),
     density: float = typer.Option(1.0, "--density", help="N / L."),
     t_transient: float = typer.Option(100.0, "--t-transient", help="Discarded time."),
@@ -516,7 +526,8 @@ def ring_command(
         pair = tuple(float(m) for m in masses.split(","))
     except ValueError:
         raise ParameterError("masses", f"expected two numbers like 1,3, got {masses!r}")
-    ds = ring(particles=particles, masses=pair, barrier=barrier, T=T, density=density,
+    ds = ring(particles=particles, masses=pair, barrier=barrier,
+              interaction_range=interaction_range, T=T, density=density,
               t_transient=t_transient, t_measure=t_measure, sample_interval=sample_interval,
               cutoff=cutoff, seed=seed)
     if out is not None:

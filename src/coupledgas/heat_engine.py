@@ -76,7 +76,8 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
                 barrier_b=0.0, load_a=0.0, load_b=0.0, reservoir_particles=20000,
                 reservoir_volume=None, rods_a=None, rods_b=None, dissipation_a=0.0,
                 dissipation_b=0.0, m_bullet=1.0, m_rod=0.5, t_transient=2000.0,
-                t_measure=100000.0, slice_time=1.0, seed=1) -> xr.Dataset:
+                t_measure=100000.0, slice_time=1.0, seed=1,
+                interaction_range=0.0) -> xr.Dataset:
     """Run the circular engine and measure its circulation, power and efficiency.
 
     Parameters
@@ -94,6 +95,9 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
         V; default N / e^1.5, so that both start near the Letter's density rho(1, 1.5).
     t_transient, t_measure, slice_time : float
         Discarded time, measured time, and the interval of reservoir updates.
+    interaction_range : float
+        Range r of both channels' barriers (0: the Letter's point barrier; see
+        ``RunParams``).
 
     Returns
     -------
@@ -126,7 +130,9 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
             params = RunParams.create(length=length, barrier=barrier, T_left=T_hot,
                                       T_right=T_cold, mu_left=mu_hot0, mu_right=mu_cold0,
                                       m_bullet=m_bullet, m_rod=m_rod, n_rods=rods,
-                                      dissipation=delta, t_transient=t_transient,
+                                      dissipation=delta,
+                                      interaction_range=interaction_range,
+                                      t_transient=t_transient,
                                       t_measure=t_measure, seed=int(seed))
         except ParameterError as err:
             raise ParameterError(f"{err.name}_{name}" if err.name in (
@@ -181,7 +187,7 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
 def _engine_snapshot(channels, reservoir):
     return {"flows": [c.state.flows.copy() for c in channels],
             "bullets": [c.bullets() for c in channels],
-            "energy": [c.state.kinetic_energy() for c in channels],
+            "energy": [c.state.energy() for c in channels],
             "reservoir": (reservoir["hot"], reservoir["cold"])}
 
 

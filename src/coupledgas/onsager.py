@@ -105,12 +105,13 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
             n_rods=None, rod_walls="thermal", method="forces", force=0.04,
             symmetric=False, t_transient=None, t_measure=100000.0, rel_err=None,
             t_max=None, block_time=BLOCK_TIME, replicas=1, workers=1,
-            seed=1) -> xr.Dataset:
+            seed=1, interaction_range=0.0) -> xr.Dataset:
     """Onsager matrix L_rr, L_ru, L_ur, L_uu and sigma, kappa, S, ZT with errors.
 
     Parameters
     ----------
-    length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, t_transient, seed
+    length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, t_transient, seed,
+    interaction_range
         As for ``simulate``; (T, mu) is the equilibrium state the forces perturb.
     method : {"forces", "fluctuation"}
         See the module docstring (forces is the default: more precise per CPU second).
@@ -141,7 +142,8 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
         length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
         n_rods=n_rods, rod_walls=rod_walls, method=method, force=force, symmetric=symmetric,
         t_transient=t_transient, t_measure=t_measure, rel_err=rel_err, t_max=t_max,
-        block_time=block_time, replicas=replicas, workers=workers, seed=seed)
+        block_time=block_time, replicas=replicas, workers=workers, seed=seed,
+        interaction_range=interaction_range)
     force = float(force)
 
     if method == "forces":
@@ -209,7 +211,7 @@ def check(**parameters) -> None:
 
 def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, method, force,
              symmetric, t_transient, t_measure, rel_err, t_max, block_time, replicas,
-             workers, seed):
+             workers, seed, interaction_range):
     """Check every keyword of ``onsager``; a bad one raises ParameterError.
 
     Returns
@@ -224,7 +226,7 @@ def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, meth
         raise ParameterError("symmetric", f"must be true or false, got {symmetric!r}")
     setup = dict(length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
                  n_rods=n_rods, rod_walls=rod_walls, t_transient=t_transient,
-                 t_measure=t_measure, seed=seed)
+                 t_measure=t_measure, seed=seed, interaction_range=interaction_range)
     base = RunParams.create(**setup)
     force, block_time = _number("force", force), _number("block_time", block_time)
     if method == "forces" and not (force > 0 and np.isfinite(force)):

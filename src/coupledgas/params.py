@@ -164,6 +164,12 @@ class RunParams:
         w > 0 of the smooth rule (energy units).
     barrier_width : float
         a >= 0 of the quantum rule (length units).
+    interaction_range : float
+        Range r >= 0 of the barrier: the pair potential is V(x) = h for |x| <= r and 0
+        beyond (the slides' classical Lieb-Liniger gas; r = 0 is the Letter's point
+        barrier). For r > 0 pairs inside each other's shoulder cross freely, the
+        encounter rule is the threshold rule without dissipation, and r < L / 2
+        (``kernel.shoulders``).
     t_transient : float
         Discarded transient; default ``default_transient(length)``, max(200, L^2 / 2).
     t_measure : float
@@ -195,6 +201,7 @@ class RunParams:
     passing: str = "threshold"
     passing_width: float = 0.1
     barrier_width: float = 1.0
+    interaction_range: float = 0.0
     t_transient: float = 200.0
     t_measure: float = 100000.0
     seed: int = 1
@@ -206,8 +213,8 @@ class RunParams:
                m_rod=0.5, n_rods=None, n_bullets=None, rod_walls="thermal",
                bullet_walls="exchange", dissipation=0.0, dissipate_at="pass",
                collapse_time=COLLAPSE_TIME, passing="threshold", passing_width=0.1,
-               barrier_width=1.0, t_transient=None, t_measure=100000.0, seed=1,
-               replica=-1):
+               barrier_width=1.0, interaction_range=0.0, t_transient=None,
+               t_measure=100000.0, seed=1, replica=-1):
         """Validate user input and build the parameters.
 
         Give the reservoirs either as forces ``F_rho``, ``F_u`` (default 0) around ``T``,
@@ -250,6 +257,14 @@ class RunParams:
         _choice("passing", passing, PASSING_RULES)
         passing_width = positive("passing_width", passing_width)
         barrier_width = non_negative("barrier_width", barrier_width)
+        interaction_range = non_negative("interaction_range", interaction_range)
+        if interaction_range > 0:
+            if interaction_range >= length / 2:
+                raise ParameterError("interaction_range", f"must be below L / 2 = "
+                                     f"{length / 2:g}, got {interaction_range:g}")
+            if passing != "threshold" or dissipation > 0:
+                raise ParameterError("interaction_range", "a barrier of finite range "
+                                     "takes the threshold passing rule and no dissipation")
         t_transient = non_negative("t_transient", default_transient(length)
                                    if t_transient is None else t_transient)
         t_measure = positive("t_measure", t_measure)
@@ -277,8 +292,8 @@ class RunParams:
                    bullet_walls=bullet_walls, dissipation=dissipation,
                    dissipate_at=dissipate_at, collapse_time=collapse_time, passing=passing,
                    passing_width=passing_width, barrier_width=barrier_width,
-                   t_transient=t_transient, t_measure=t_measure, seed=seed,
-                   replica=replica)
+                   interaction_range=interaction_range, t_transient=t_transient,
+                   t_measure=t_measure, seed=seed, replica=replica)
 
     @property
     def T(self) -> float:
@@ -316,9 +331,9 @@ class RunParams:
         """The parameters that determine the run, by name.
 
         ``as_attrs`` without the settings that cannot change the trajectory: where the
-        dissipation acts when there is none, t_c when no bounce dissipates, and the
-        widths of the passing rules not in use. Two parameter sets with the same
-        identity give the same result bit for bit; sweeps name their points by it.
+        dissipation acts when there is none, t_c when no bounce dissipates, the widths
+        of the passing rules not in use, and a zero range. Two parameter sets with the
+        same identity give the same result bit for bit; sweeps name their points by it.
         """
         out = self.as_attrs()
         if self.dissipation == 0:
@@ -331,4 +346,6 @@ class RunParams:
             del out["passing_width"]
         if self.passing != "quantum":
             del out["barrier_width"]
+        if self.interaction_range == 0:
+            del out["interaction_range"]
         return out

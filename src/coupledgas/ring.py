@@ -8,7 +8,9 @@ N = 4096, masses 1 and 3, kT = 2, density 1) and the correlation of the energy c
 with its Green-Kubo integral.
 
 For point particles energy moves only with them, so the total energy current is
-J(t) = sum_i m_i v_i^3 / 2; the kernel integrates it exactly between events. The run
+J(t) = sum_i m_i v_i^3 / 2; the kernel integrates it exactly between events. With a
+barrier of range r > 0 each particle also carries half its pair energy, and every event
+moves energy across the pair's separation r (``kernel.shoulders``). The run
 records its interval means Jbar_k (the mean of J over the k-th interval of length D),
 their autocovariance C(jD) = <Jbar_k Jbar_k+j> and the Green-Kubo conductivity up to the
 cut-off tau = m D,
@@ -125,7 +127,7 @@ def green_kubo_error(correlation, interval, length, T, n_lags, n_samples):
 
 def ring(particles=4096, masses=(1.0, 3.0), barrier=np.inf, T=2.0, density=1.0,
          t_transient=100.0, t_measure=2000.0, sample_interval=1.0, cutoff=100.0,
-         seed=1) -> xr.Dataset:
+         seed=1, interaction_range=0.0) -> xr.Dataset:
     """Run the periodic ring and measure its energy-current correlations.
 
     Parameters
@@ -137,9 +139,14 @@ def ring(particles=4096, masses=(1.0, 3.0), barrier=np.inf, T=2.0, density=1.0,
     barrier : float
         Pass-through barrier h (``inf``: the hard-point gas).
     T, density : float
-        Temperature (kinetic energy N T / 2) and N / L.
+        Temperature (kinetic energy N T / 2 at the start) and N / L.
     t_transient, t_measure : float
         Discarded and measured time.
+    interaction_range : float
+        Range r of the barrier, below L / 2 (0: point particles). The start has no pair
+        inside a shoulder, so as pairs enter, kinetic energy turns into pair energy and
+        the gas settles below T: kappa then uses the measured kinetic temperature
+        ``T_kinetic``, the mean of 2 KE / N at the sampling times.
     sample_interval : float
         D, the interval of the energy-current means.
     cutoff : float
@@ -167,6 +174,10 @@ def ring(particles=4096, masses=(1.0, 3.0), barrier=np.inf, T=2.0, density=1.0,
     masses = tuple(positive("masses", m) for m in masses)
     barrier = non_negative("barrier", barrier, allow_inf=True)
     T, density = positive("T", T), positive("density", density)
+    reach = non_negative("interaction_range", interaction_range)
+    if reach >= 0.5 * n / density:
+        raise ParameterError("interaction_range", f"must be below L / 2 = "
+                             f"{0.5 * n / density:g}, got {reach:g}")
     t_transient = non_negative("t_transient", t_transient)
     t_measure = positive("t_measure", t_measure)
     interval = positive("sample_interval", sample_interval)
@@ -178,34 +189,40 @@ def ring(particles=4096, masses=(1.0, 3.0), barrier=np.inf, T=2.0, density=1.0,
                              f"t_measure / {CUTOFFS_PER_RUN} "
                              f"({t_measure / CUTOFFS_PER_RUN:g}), got {cutoff:g}")
     rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
-    state = new_ring(int(n), masses, barrier, T, density, rng)
+    state = new_ring(int(n), masses, barrier, T, density, rng, reach=reach)
     state, _ = advance_to(state, rng, 0.0, max_events=0)  # compile or load
     state, _ = advance_to(state, rng, t_transient)
 
     events_start = int(state.counters[C_EVENTS])
     integrals = np.empty(n_samples + 1)
     integrals[0] = heat_integral(state)
+    kinetic = np.empty(n_samples)
     seconds = 0.0
     for k in range(1, n_samples + 1):
         started = time.perf_counter()
         state, _ = advance_to(state, rng, t_transient + k * interval)
         seconds += time.perf_counter() - started
         integrals[k] = heat_integral(state)
+        kinetic[k - 1] = state.kinetic_energy()
     events = int(state.counters[C_EVENTS]) - events_start
+    T_kinetic = 2.0 * float(kinetic.mean()) / n
+    T_gas = T_kinetic if reach > 0 else T  # for r > 0 the pair energy took its share
 
     length = n / density
     means = np.diff(integrals) / interval
-    correlation, kappa = green_kubo(means, interval, length, T, 2 * n_lags)
+    correlation, kappa = green_kubo(means, interval, length, T_gas, 2 * n_lags)
     lags = np.arange(n_lags + 1) * interval
     data = {
         "heat_current_correlation": (("lag",), correlation[: n_lags + 1]),
         "kappa": (("lag",), kappa[: n_lags + 1]),
         "kappa_cutoff": ((), kappa[n_lags]),
-        "kappa_cutoff_err": ((), green_kubo_error(correlation, interval, length, T, n_lags,
+        "kappa_cutoff_err": ((), green_kubo_error(correlation, interval, length, T_gas,
+                                                  n_lags,
                                                   n_samples)),
         "heat_current_mean": ((), means.mean()),
     }
     attrs = dict(particles=int(n), mass_0=masses[0], mass_1=masses[1], barrier=barrier, T=T,
+                 T_kinetic=T_kinetic, interaction_range=reach,
                  density=density, length=length, t_transient=t_transient,
                  t_measure=n_samples * interval, sample_interval=interval, cutoff=cutoff,
                  seed=int(seed), events=events, events_per_second=events / seconds,

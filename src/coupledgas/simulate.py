@@ -122,7 +122,7 @@ class Run:
         profile, crossings = state.profiles_now()
         values = dict(time=state.clock, flows=state.flows.copy(),
                       bullets=int(np.count_nonzero(kinds == BULLET)),
-                      energy=state.kinetic_energy(), temperature=temperature,
+                      energy=state.energy(), temperature=temperature,
                       counters=state.counters.copy(),
                       dissipated=float(state.scalars[S_DISSIPATED]),
                       profile=profile, crossings=crossings)

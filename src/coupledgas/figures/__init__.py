@@ -6,8 +6,9 @@ A recipe is a ``Recipe``: ``specs(preset)`` gives the sweep specs (runs, engine 
 Onsager matrices), ``extra(results)`` what is derived from the sweeps' results (a
 linear-response prediction, say), ``draw(results, out)`` the figure,
 ``summary(results)`` what the figure finds. ``RECIPES`` holds them by name, grouped by
-source: ``letter`` (Figs. 2-5), ``supplement`` (Figs. 6-9), ``slides`` and
-``encounters`` (dissipation and other passing rules); ``common`` holds what they share.
+source: ``letter`` (Figs. 2-5), ``supplement`` (Figs. 6-9), ``slides``, ``encounters``
+(dissipation and other passing rules) and ``finite_range`` (the barrier of range r);
+``common`` holds what they share.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .encounters import (
     _passing_specs,
     _passing_summary,
 )
+from .finite_range import _range_draw, _range_specs, _range_summary
 from .letter import (
     _fig2_specs,
     _fig2_summary,
@@ -153,6 +155,12 @@ RECIPES = {recipe.name: recipe for recipe in (
                     "(barrier width a) passing rules, L = 20 and 40: ICC beyond the sharp "
                     "threshold",
         specs=_passing_specs, draw=_passing_draw, summary=_passing_summary),
+    Recipe(
+        name="range",
+        description="J_rho, J_u (F_u = 0.3) and L_ru (F_u = 0.1) against the range r of the "
+                    "barrier, L = 20 and 40: does ICC survive the slides' finite-range "
+                    "Hamiltonian?",
+        specs=_range_specs, draw=_range_draw, summary=_range_summary),
 )}
 
 

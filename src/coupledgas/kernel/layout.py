@@ -54,7 +54,8 @@ P_PASSING_WIDTH = 13  # width w of the smooth rule
 P_BARRIER_WIDTH = 14  # width a of the quantum rule's square barrier
 P_DISSIPATE_AT = 15  # where dissipation acts: a sum of AT_PASS and AT_COLLISION
 P_COLLAPSE_TIME = 16  # t_c of the TC model: a bounce within t_c of a particle's last is elastic
-N_PARAMS = 17
+P_RANGE = 17  # r of the barrier V(x) = h for |x| <= r (0: the Letter's point barrier)
+N_PARAMS = 18
 
 # passing rules: whether two neighbours that meet pass through each other
 PASS_THRESHOLD = 0  # E_rel > h (the Letter)
@@ -92,7 +93,8 @@ C_PASSES = 4  # + pair type
 C_WALL_HITS = 7
 C_INJECTIONS = 8
 C_MADE_ELASTIC = 9  # bounces the TC model kept elastic
-N_COUNTERS = 10
+C_CROSSINGS = 10  # order swaps of two particles inside each other's shoulder (r > 0)
+N_COUNTERS = 11
 
 # ``scalars``: the channel clock, the energy dissipated at encounters and, on a ring,
 # the energy current J_E = sum m v^3 / 2, its time integral, and when it was last updated
@@ -102,6 +104,11 @@ S_HEAT_CURRENT = 2
 S_HEAT_INTEGRAL = 3
 S_HEAT_TIME = 4
 N_SCALARS = 5
+
+# r > 0: the kind of event a slot's pair leaf holds (``pair_event``), see ``shoulders``
+PAIR_CROSS = 0
+PAIR_LEAVE = 1
+PAIR_ENTER = 2
 
 # event leaves after the cap pair leaves
 EV_LEFT_WALL = 0
@@ -116,6 +123,8 @@ LOG_COLLISION = 1
 LOG_WALL = 2
 LOG_ABSORPTION = 3
 LOG_INJECTION = 4
+LOG_LEAVE = 5  # r > 0: a pair leaves the shoulder (LOG_PASS: it enters; LOG_COLLISION:
+LOG_CROSS = 6  # it is turned back at the edge; LOG_CROSS: it crosses inside the shoulder)
 # columns: time, code, end or -1, species of a and of b or -1, id of a and of b or -1,
 # position; a and b are the left and right particle before an encounter
 LOG_WIDTH = 8

@@ -36,6 +36,7 @@ from .layout import (
     P_PASSING,
     P_PASSING_WIDTH,
     P_PERIODIC,
+    P_RANGE,
     P_RATE,
     P_STEP,
     P_TEMPERATURE,
@@ -53,6 +54,7 @@ from .layout import (
 )
 from .profiles import add_open_flights, new_profiles
 from .queue import new_queue, rebuild, set_event_time
+from .shoulders import advance_shoulders, pair_energy, schedule_shoulders
 
 
 @dataclass
@@ -62,8 +64,11 @@ class ChannelState:
     Per ring slot (a power of two of them; the particles occupy slots head, head + 1,
     ... modulo the capacity, from left to right): ``x``, ``v``, ``t_last`` (position at
     time t_last, velocity), ``species``, ``ident`` (stable particle id) and
-    ``t_bounce`` (time of the last bounce, for the TC model where bounces dissipate). ``params``,
-    ``rules``, ``flows``, ``counters``, ``scalars`` and ``ints`` are indexed by the
+    ``t_bounce`` (time of the last bounce, for the TC model where bounces dissipate);
+    for a barrier of range r > 0 also ``window`` (per slot: how many particles to its
+    right are inside its shoulder), ``contacts`` (per particle: partners inside its
+    shoulder) and ``pair_event`` (the kind of the slot's next event), see ``shoulders``.
+    ``params``, ``rules``, ``flows``, ``counters``, ``scalars`` and ``ints`` are indexed by the
     constants in ``layout``; ``profile`` and ``crossings`` are the profile accumulators
     of ``profiles``.
     """
@@ -74,6 +79,9 @@ class ChannelState:
     species: np.ndarray
     ident: np.ndarray
     t_bounce: np.ndarray
+    window: np.ndarray
+    contacts: np.ndarray
+    pair_event: np.ndarray
     ints: np.ndarray
     params: np.ndarray
     rules: np.ndarray
@@ -108,6 +116,14 @@ class ChannelState:
         ids = self.order()
         mass = self.params[P_MASS + self.species[ids]]
         return float(np.sum(0.5 * mass * self.v[ids] ** 2))
+
+    def pair_energy(self) -> float:
+        """h times the number of pairs inside each other's shoulder (0 when r = 0)."""
+        return float(pair_energy(self.params[P_BARRIER], int(np.sum(self.window[self.order()]))))
+
+    def energy(self) -> float:
+        """Total energy of the particles in the channel: kinetic plus pair energy."""
+        return self.kinetic_energy() + self.pair_energy()
 
     def profiles_now(self) -> tuple[np.ndarray, np.ndarray]:
         """Profile accumulators including the flights in progress, up to the clock."""
@@ -145,7 +161,7 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
     cap = _capacity_for(max(n, int(expected_bullets) + params.n_rods))
 
     kinds = np.concatenate([np.full(n_bullets, BULLET), np.full(params.n_rods, ROD)])
-    positions = rng.uniform(0.0, L, size=n)
+    positions = start_positions(n, L, params.interaction_range, rng)
     masses = np.where(kinds == BULLET, params.m_bullet, params.m_rod)
     velocities = rng.normal(size=n) * np.sqrt(T / masses)
     order = np.argsort(positions, kind="stable")
@@ -162,6 +178,7 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
     p[P_PASSING] = PASSING_RULES[params.passing]
     p[P_PASSING_WIDTH] = params.passing_width
     p[P_BARRIER_WIDTH] = params.barrier_width
+    p[P_RANGE] = params.interaction_range
     rules = np.zeros(N_RULES, dtype=np.int64)
     for end in (LEFT, RIGHT):
         rules[rule_index(end, BULLET)] = RULE_CODES[params.bullet_walls]
@@ -222,12 +239,32 @@ def set_load_step(state: ChannelState, end: int, step: float) -> None:
     state.params[P_STEP + end] = step
 
 
-def new_ring(n_particles, masses, barrier, T, density, rng) -> ChannelState:
+def start_positions(n, length, reach, rng, periodic=False):
+    """n start positions in [0, L) in random order: uniform, no pair closer than r.
+
+    For r = 0 (or when n r does not fit) they are n uniform positions. For r > 0 they
+    are uniform positions of n hard rods of length r (uniform gaps, as for hard rods
+    at equilibrium), so that no pair starts inside a shoulder: the start's pair energy
+    is 0, and finite even for h = inf. A ring's are sorted (its species alternate).
+    """
+    free = length - n * reach
+    if reach == 0.0 or free <= 0.0:
+        positions = rng.uniform(0.0, length, size=n)
+        return np.sort(positions) if periodic else positions
+    if periodic:
+        # the gap across x = L must hold a rod too: n rods on a circle of length L
+        return np.sort(rng.uniform(0.0, free, size=n)) + reach * np.arange(n)
+    rods = np.sort(rng.uniform(0.0, free + reach, size=n)) + reach * np.arange(n)
+    return rods[rng.permutation(n)]
+
+
+def new_ring(n_particles, masses, barrier, T, density, rng, reach=0.0) -> ChannelState:
     """A periodic ring at equilibrium (no walls, no reservoirs).
 
     Uniform positions and Maxwell velocities, rescaled so that the total momentum is
     zero and the kinetic energy exactly N T / 2; the species alternate, starting with
-    ``BULLET``.
+    ``BULLET``. With a barrier of range r > 0 no pair starts inside a shoulder
+    (``start_positions``).
 
     Parameters
     ----------
@@ -242,13 +279,15 @@ def new_ring(n_particles, masses, barrier, T, density, rng) -> ChannelState:
     density : float
         N / L (inverse length units).
     rng : numpy.random.Generator
+    reach : float
+        Range r >= 0 of the barrier (length units), below L / 2.
     """
     n = int(n_particles)
     cap = 1 << (n - 1).bit_length()
     length = n / density
     kinds = np.arange(n) % 2  # species 0 and 1 alternate (BULLET, ROD)
     m = np.where(kinds == BULLET, masses[0], masses[1])
-    positions = np.sort(rng.uniform(0.0, length, size=n))
+    positions = start_positions(n, length, reach, rng, periodic=True)
     v = rng.normal(size=n) / np.sqrt(m)
     v -= np.sum(m * v) / np.sum(m)
     v *= np.sqrt(n * T / np.sum(m * v * v))
@@ -256,14 +295,24 @@ def new_ring(n_particles, masses, barrier, T, density, rng) -> ChannelState:
     params = np.zeros(N_PARAMS)
     params[P_LENGTH], params[P_BARRIER], params[P_PERIODIC] = length, barrier, 1.0
     params[P_MASS + BULLET], params[P_MASS + ROD] = masses
+    params[P_RANGE] = reach
     state = assemble(positions, v, kinds, np.arange(n), cap, params,
                      np.full(N_RULES, SPECULAR, dtype=np.int64))
-    state.scalars[S_HEAT_CURRENT] = 0.5 * np.sum(m * v**3)
+    if reach > 0.0:
+        contacts = state.contacts[:n]
+        pair_part = np.zeros(n)
+        pair_part[contacts > 0] = 0.5 * barrier * contacts[contacts > 0]
+        state.scalars[S_HEAT_CURRENT] = np.sum(v * (0.5 * m * v**2 + pair_part))
+    else:
+        state.scalars[S_HEAT_CURRENT] = 0.5 * np.sum(m * v**3)
     return state
 
 
 def heat_integral(state: ChannelState) -> float:
-    """Time integral of a ring's energy current sum m v^3 / 2 from 0 to the clock.
+    """Time integral of a ring's energy current from 0 to the clock.
+
+    The current is sum m v^3 / 2, plus, for a barrier of range r > 0, the pair energies'
+    part (``shoulders``).
 
     Energy units times length (k_B T0 = 1); the kernel integrates the current exactly
     between events.
@@ -300,17 +349,44 @@ def assemble(positions, velocities, kinds, ident, cap, params, rules, n_bins=0):
     queue_time, queue_leaf, queue_offsets = new_queue(cap + (0 if periodic
                                                              else N_SPECIAL_EVENTS))
     profile, crossings = new_profiles(n_bins)
+    window, contacts = windows(np.asarray(positions, dtype=float), params[P_RANGE],
+                               params[P_LENGTH], periodic)
     state = ChannelState(x=slots(positions), v=slots(velocities), t_last=slots(0.0),
                          species=slots(kinds, np.int64), ident=slots(ident, np.int64),
-                         t_bounce=slots(-np.inf),
-                         ints=ints, params=params, rules=rules, flows=np.zeros(N_FLOWS),
+                         t_bounce=slots(-np.inf), window=slots(window, np.int64),
+                         contacts=slots(contacts, np.int64),
+                         pair_event=np.zeros(cap, dtype=np.int64), ints=ints,
+                         params=params, rules=rules, flows=np.zeros(N_FLOWS),
                          counters=np.zeros(N_COUNTERS, dtype=np.int64),
                          scalars=np.zeros(N_SCALARS), queue_time=queue_time,
                          queue_leaf=queue_leaf, queue_offsets=queue_offsets,
                          profile=profile, crossings=crossings)
-    schedule_all(0.0, state.x, state.v, state.t_last, ints, params, queue_time, queue_leaf,
-                 queue_offsets)
+    if params[P_RANGE] > 0.0:
+        schedule_shoulders(0.0, state.x, state.v, state.t_last, state.window,
+                           state.pair_event, ints, params, queue_time, queue_leaf,
+                           queue_offsets)
+    else:
+        schedule_all(0.0, state.x, state.v, state.t_last, ints, params, queue_time,
+                     queue_leaf, queue_offsets)
     return state
+
+
+def windows(positions, reach, length, periodic):
+    """Each particle's right window and contacts for sorted ``positions`` (range r).
+
+    ``window[k]``: the particles k + 1, k + 2, ... (cyclically on a ring) closer than r
+    to particle k; ``contacts[k]``: all particles closer than r. Zero for r = 0.
+    """
+    n = len(positions)
+    if reach == 0.0 or n == 0:
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    extended = np.concatenate([positions - length, positions, positions + length]) \
+        if periodic else positions
+    offset = n if periodic else 0
+    right = np.searchsorted(extended, positions + reach, side="left")
+    left = np.searchsorted(extended, positions - reach, side="right")
+    own = np.arange(n) + offset
+    return (right - own - 1).astype(np.int64), (right - left - 1).astype(np.int64)
 
 
 def grown(state: ChannelState) -> ChannelState:
@@ -338,7 +414,9 @@ def grown(state: ChannelState) -> ChannelState:
     rebuild(queue_time, queue_leaf, queue_offsets)
     return ChannelState(x=relaid(state.x), v=relaid(state.v), t_last=relaid(state.t_last),
                         species=relaid(state.species), ident=relaid(state.ident),
-                        t_bounce=relaid(state.t_bounce), ints=ints,
+                        t_bounce=relaid(state.t_bounce), window=relaid(state.window),
+                        contacts=relaid(state.contacts),
+                        pair_event=relaid(state.pair_event), ints=ints,
                         params=state.params, rules=state.rules, flows=state.flows,
                         counters=state.counters, scalars=state.scalars, queue_time=queue_time,
                         queue_leaf=queue_leaf, queue_offsets=queue_offsets,
@@ -374,12 +452,20 @@ def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
     while True:
         budget = min(max_events - total, STALL_EVENTS)
         clock = state.clock
-        done = advance(state.x, state.v, state.t_last, state.species, state.ident,
-                       state.t_bounce,
-                       state.ints, state.params, state.rules, state.flows, state.counters,
-                       state.scalars, state.queue_time, state.queue_leaf,
-                       state.queue_offsets, state.profile, state.crossings, rng,
-                       float(t_stop), budget, log)
+        if state.params[P_RANGE] > 0.0:
+            done = advance_shoulders(
+                state.x, state.v, state.t_last, state.species, state.ident, state.window,
+                state.contacts, state.pair_event, state.ints, state.params, state.rules,
+                state.flows, state.counters, state.scalars, state.queue_time,
+                state.queue_leaf, state.queue_offsets, state.profile, state.crossings, rng,
+                float(t_stop), budget, log)
+        else:
+            done = advance(state.x, state.v, state.t_last, state.species, state.ident,
+                           state.t_bounce,
+                           state.ints, state.params, state.rules, state.flows,
+                           state.counters, state.scalars, state.queue_time,
+                           state.queue_leaf, state.queue_offsets, state.profile,
+                           state.crossings, rng, float(t_stop), budget, log)
         total += done
         if state.ints[I_STATUS] == STATUS_FULL:
             state = grown(state)
