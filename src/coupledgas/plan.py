@@ -21,24 +21,29 @@ errors over the pilot's measured time ``t_p``. Then
   [t_measure, t_max] (an Onsager fluctuation point: the Wishart error of its noise
   matrix with blocks of ``block_time``, and its doubling of the measured time).
 
-What it assumes: (1) the event rate after the pilot's transient (the point's own, or half
-the pilot where that is shorter) is the steady state's, and holds during the transient
-too (at large L the content relaxes over L^2 / 2, longer than any pilot); (2) the
-machine runs the points as fast as it ran the pilots (one point per core; other load on
-the machine slows both alike, since both are CPU seconds); (3) errors fall as
-1 / sqrt(t), and the pilot's blocking errors are right (short pilots see only the faster
-correlations: the estimate of a precision target's time is rough, within a factor of
-two, not 30%); (4) a point's fixed costs (worker start, compilation loaded from numba's
-cache, writing the file) are small against its run. Points whose file exists count as
+What it assumes: (1) the event rate after the pilot's transient (the point's own, or
+shorter: see ``_run_pilot``) is the steady state's, and holds during the transient too
+(at large L the content relaxes over L^2 / 2, longer than any pilot); a pilot whose
+event rate still drifts when it must stop is stretched up to ``PILOT_STRETCH`` times and
+its point marked ``drifting`` (lossy bounces: the rate grows 150-fold over thousands of
+time units, and the plan can be off by 2.5x). (2) The machine runs the points as fast as
+it ran the pilots (both are CPU seconds, so other load on the machine changes little).
+(3) Errors fall as 1 / sqrt(t), and the pilot's blocking errors are right: short pilots
+see only the faster correlations and know a current near zero poorly, so a precision
+target's time can be off by a factor of several there (such errors are marked
+``uncertain``). (4) A point's fixed costs (starting the run, its Dataset) are measured;
+a worker process's loading of the compiled kernel (``Plan.load_seconds``, once per
+worker) is reported beside the total, not in it. Points whose file exists count as
 done: cost 0, no pilot. Pilots are shared by points that differ only in times, seed or
 replica (the same channel and forces).
 
 A budget scales every point's measured time t_measure (and t_max; a precision target
 ``rel_err`` becomes rel_err / sqrt(s), which asks for s times the time) by one factor s
-and keeps the transients whole: s = (budget - transients) / (measurements), rounded down
-to three digits. The factor chosen for a sweep directory is recorded there
-(``budget.json``) and reused when the same budget is given again, so that an interrupted
-budgeted sweep resumes its points instead of re-planning them under another factor.
+and keeps the transients whole: s = (budget - transients) / (measurements), refined
+(the fixed costs do not scale) and rounded down to three digits. The factor chosen for
+a sweep directory is recorded there (``budget.json``) and reused when the same budget
+is given again, so that an interrupted budgeted sweep resumes its points instead of
+re-planning them under another factor.
 """
 
 from __future__ import annotations
@@ -165,7 +170,7 @@ class PointPlan:
         errors are rough.
     drifting : bool
         A pilot's event rate still changed when it had to stop (``Pilot.drifting``):
-        the cost may be off by much (the README's lossy bounces: 3x low).
+        the cost may be off by much (the README's lossy bounces: up to 2.5x off).
     measurement_seconds : float
         The part of ``core_seconds`` that a budget scales.
     """
@@ -399,6 +404,7 @@ def _run_pilot(params: RunParams, n_bins: int, seconds: float) -> Pilot:
         if not drifting or time.process_time() - started > PILOT_STRETCH * seconds:
             run.params = replace(run.params, t_transient=run.state.clock)  # ends it here
         check *= 2
+    drifting = drifting and run.params.t_transient < params.t_transient  # cut short
     after_transient = run.events
     measuring = time.process_time()
     while run.n_blocks < MIN_PILOT_BLOCKS or (
