@@ -575,7 +575,7 @@ PLANNERS = {"run": _plan_run_point, "engine": _plan_engine_point,
             "onsager": _plan_onsager_point}
 
 
-def plan(parts: dict, pilots: Pilots | None = None) -> Plan:
+def plan(parts: dict, pilots: Pilots | None = None, done=True) -> Plan:
     """The cost of every point of some sweeps, from pilot runs on this machine.
 
     Parameters
@@ -585,6 +585,8 @@ def plan(parts: dict, pilots: Pilots | None = None) -> Plan:
         TOML path) and its sweep directory, where finished points count as done.
     pilots : Pilots, optional
         Pilots already run (shared with another plan of the same points).
+    done : bool
+        Whether finished points count as done (else every point is priced).
 
     Returns
     -------
@@ -603,7 +605,7 @@ def plan(parts: dict, pilots: Pilots | None = None) -> Plan:
             if point.replicated:
                 varied["replica"] = point.replica
             entry = PointPlan(part=part, kind=point.kind, varied=varied, key=point.key())
-            entry.done = point_path(out, point).exists()
+            entry.done = done and point_path(out, point).exists()
             if not entry.done:
                 PLANNERS[point.kind](point, pilots, entry)
             points.append(entry)
@@ -629,6 +631,10 @@ def _scaled_spec(spec: SweepSpec, scale: float) -> dict:
         if name in ("t_measure", "t_max"):
             return float(value) * scale
         if name == "rel_err" and value is not None:
+            if not float(value) / math.sqrt(scale) < 1:
+                raise ParameterError("budget", f"too small: the measured times x {scale:g} "
+                                     f"make the precision target rel_err = {value:g} "
+                                     f"{float(value) / math.sqrt(scale):.3g}, not below 1")
             return float(value) / math.sqrt(scale)
         return value
 
@@ -651,6 +657,8 @@ def scaled_parts(parts: dict, scale: float) -> dict:
         try:
             out[name] = (SweepSpec.from_dict(_scaled_spec(SweepSpec.load(spec), scale)), path)
         except ParameterError as err:
+            if err.name == "budget":
+                raise
             raise ParameterError("budget", f"the measured times x {scale:g} make the "
                                  f"spec invalid ({err})") from None
     return out
@@ -699,8 +707,7 @@ def fit_budget(parts: dict, core_hours, record=None, pilots: Pilots | None = Non
         scale = recorded
     else:
         # the whole plan, as if no point were done: the budget is for all of them
-        full = plan({name: (spec, Path("/nonexistent")) for name, (spec, _) in parts.items()},
-                    pilots)
+        full = plan(parts, pilots, done=False)
         transients = full.core_seconds - sum(p.measurement_seconds for p in full.points)
         measurements = full.core_seconds - transients
         budget_seconds = core_hours * SECONDS_PER_HOUR
@@ -710,8 +717,7 @@ def fit_budget(parts: dict, core_hours, record=None, pilots: Pilots | None = Non
                                  f"core-hours)")
 
         def cost(scale):
-            return plan({n: (spec, Path("/nonexistent")) for n, (spec, _) in
-                         scaled_parts(parts, scale).items()}, pilots).core_seconds
+            return plan(scaled_parts(parts, scale), pilots, done=False).core_seconds
 
         # the blocks make the cost not quite linear in the factor: a few secant steps
         scale = _round_down((budget_seconds - transients) / measurements)
