@@ -15,7 +15,7 @@ import typer
 from .checkpoint import load
 from .critical import critical_barrier
 from .execute import Interrupted, execute
-from .figures import RECIPES, figure
+from .figures import RECIPES, budget_record, figure, figure_parts
 from .files import atomic_path, write_netcdf
 from .heat_engine import heat_engine
 from .kernel import InelasticCollapse
@@ -110,6 +110,16 @@ SLURM_WALLTIME = typer.Option("24:00:00", "--slurm-walltime", help="Wall time pe
 SLURM_MEMORY = typer.Option("4GB", "--slurm-memory", help="Memory per job.")
 SLURM_JOBS = typer.Option(4, "--slurm-jobs", help="Worker jobs to submit.")
 SLURM_ACCOUNT = typer.Option(None, "--slurm-account", help="Account charged for the jobs.")
+# the cost of a sweep or a figure before it runs, and a budget
+PLAN = typer.Option(False, "--plan", help="Print what every point will cost (events, "
+                    "core-seconds, expected errors; from pilot runs of about half a "
+                    "CPU second each) and the total, without running the points.")
+PLAN_JSON = typer.Option(False, "--json", help="With --plan: one JSON object "
+                         "(core_hours, points).")
+BUDGET = typer.Option(None, "--budget", help="CPU core-hours for all the points: every "
+                      "measured time (and precision target) is scaled by one factor so that "
+                      "the plan fits, the transients kept whole. With --plan: print that "
+                      "plan.")
 
 
 
@@ -646,6 +656,33 @@ def _slurm_options(workers, scheduler, slurm, queue, walltime, memory, jobs, acc
                 account=account) if slurm else None
 
 
+def _planned(parts, plan_only, as_json, budget, record):
+    """``--plan`` and ``--budget``: print the plan, or fit the budget.
+
+    Returns the parts to run (scaled to the budget), or None when only the plan was
+    asked for (it is printed).
+    """
+    from .plan import check_budget, fit_budget, plan
+
+    if as_json and not plan_only:
+        raise ParameterError("json", "only applies with --plan")
+    if budget is not None:
+        check_budget(budget)
+        parts, planned, fitted = fit_budget(parts, budget, record=record)
+    elif plan_only:
+        planned = plan(parts)
+    else:
+        return parts
+    if plan_only:
+        typer.echo(json.dumps(planned.as_json()) if as_json else planned.table())
+        return None
+    fitted.write()
+    print(f"coupledgas: budget {budget:g} core-hours: measured times x {planned.scale:g}; "
+          f"{planned.core_hours:.3g} core-hours planned for the points to run",
+          file=sys.stderr)
+    return parts
+
+
 @app.command("sweep")
 def sweep_command(
     spec: Path = typer.Argument(..., help="Sweep spec (TOML: [base], [axes], replicas)."),
@@ -658,11 +695,18 @@ def sweep_command(
     slurm_memory: str = SLURM_MEMORY,
     slurm_jobs: int = SLURM_JOBS,
     slurm_account: Optional[str] = SLURM_ACCOUNT,
+    plan: bool = PLAN,
+    as_json: bool = PLAN_JSON,
+    budget: Optional[float] = BUDGET,
 ):
     """Run a grid of runs on Dask; rerunning computes only the missing points."""
     slurm_options = _slurm_options(workers, scheduler, slurm, slurm_queue, slurm_walltime,
                                    slurm_memory, slurm_jobs, slurm_account)
-    loaded = SweepSpec.load(spec)
+    parts = _planned({"sweep": (SweepSpec.load(spec), out)}, plan, as_json, budget,
+                     out / "budget.json")
+    if parts is None:
+        return
+    loaded = parts["sweep"][0]
     total = len(loaded.points())
     progress = SweepProgress() if sys.stderr.isatty() else None
     results = sweep(loaded, out, workers=workers, scheduler=scheduler, slurm=slurm_options,
@@ -688,6 +732,9 @@ def figure_command(
     slurm_memory: str = SLURM_MEMORY,
     slurm_jobs: int = SLURM_JOBS,
     slurm_account: Optional[str] = SLURM_ACCOUNT,
+    plan: bool = PLAN,
+    as_json: bool = PLAN_JSON,
+    budget: Optional[float] = BUDGET,
 ):
     """Reproduce a figure: data (resumable sweeps), NAME.png/.pdf/.nc and a summary."""
     if list_:
@@ -698,9 +745,13 @@ def figure_command(
         raise ParameterError("name", "give a figure name (coupledgas figure --list)")
     slurm_options = _slurm_options(workers, scheduler, slurm, slurm_queue, slurm_walltime,
                                    slurm_memory, slurm_jobs, slurm_account)
+    parts = _planned(figure_parts(name, preset, out), plan, as_json, budget,
+                     budget_record(name, out))
+    if parts is None:
+        return
     progress = SweepProgress() if sys.stderr.isatty() else None
     summary = figure(name, preset=preset, out=out, workers=workers, scheduler=scheduler,
-                     slurm=slurm_options, progress=progress)
+                     slurm=slurm_options, progress=progress, parts=parts)
     if progress is not None and progress.shown:
         sys.stderr.write("\n")
     typer.echo(json.dumps(summary, indent=1))

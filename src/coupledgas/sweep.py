@@ -405,8 +405,18 @@ def digest(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:20]
 
 
+def point_path(out, point: SweepPoint) -> Path:
+    """Where a sweep in the directory ``out`` keeps the result of ``point``."""
+    return Path(out) / "points" / f"{point.key()}.nc"
+
+
 def run_point(kind: str, params, options: dict, path: str) -> str:
     """Run one point and write its Dataset to ``path`` atomically (on a Dask worker).
+
+    The Dataset records the CPU seconds the point took in ``attrs["point_cpu_seconds"]``
+    (its process's CPU time from the start of the run, or of its resumption, to the
+    Dataset; ``coupledgas.plan``
+    compares its plans with it).
 
     A run point saves a checkpoint beside its file (``.<hash>.checkpoint.npz``) every
     ``CHECKPOINT_EVERY`` seconds of wall time; when the point runs again after its
@@ -417,7 +427,10 @@ def run_point(kind: str, params, options: dict, path: str) -> str:
     if path.exists():
         return str(path)
     checkpoint = path.with_name(f".{path.stem}.checkpoint.npz")
-    write_netcdf(KINDS[kind].run(params, options, checkpoint), path)
+    started = time.process_time()
+    ds = KINDS[kind].run(params, options, checkpoint)
+    ds.attrs["point_cpu_seconds"] = time.process_time() - started
+    write_netcdf(ds, path)
     checkpoint.unlink(missing_ok=True)
     return str(path)
 
@@ -578,7 +591,7 @@ def sweeps(parts: dict, client=None, workers=None, scheduler=None, slurm=None,
         spec, out = SweepSpec.load(spec), Path(out)
         (out / "points").mkdir(parents=True, exist_ok=True)
         write_text(out / "spec.toml", spec.to_toml())
-        paths = {p.key(): out / "points" / f"{p.key()}.nc" for p in spec.points()}
+        paths = {p.key(): point_path(out, p) for p in spec.points()}
         loaded[name] = (spec, out, paths)
         missing += [(p, paths[p.key()]) for p in spec.points()
                     if not paths[p.key()].exists()]

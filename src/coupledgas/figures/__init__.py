@@ -69,7 +69,8 @@ from .supplement import (
     _currents_by_size_summary,
 )
 
-__all__ = ["PRESETS", "RECIPES", "Recipe", "adapted_barrier", "figure"]
+__all__ = ["PRESETS", "RECIPES", "Recipe", "adapted_barrier", "budget_record", "figure",
+           "figure_parts"]
 
 # The engine figures' set-ups are looked up here when a figure is made (so that a caller
 # can shrink them by replacing ``_engine_setup`` or ``_yt_setup`` in this module).
@@ -164,16 +165,12 @@ RECIPES = {recipe.name: recipe for recipe in (
 )}
 
 
-def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
-           slurm=None, progress=None) -> dict:
-    """Compute (or reuse) a recipe's data, draw it, and return its summary.
+def figure_parts(name, preset="quick", out="figures") -> dict:
+    """A recipe's sweeps: part -> ``(spec, sweep directory)``, as ``figure`` runs them.
 
-    Writes ``out/NAME.nc`` (per sweep: ``out/NAME.<part>.nc``), ``out/NAME.png``,
-    ``out/NAME.pdf`` and ``out/NAME.json`` (the summary); the sweep points (runs, engine
-    runs and Onsager matrices) live in ``out/NAME-data/`` so that an interrupted figure
-    resumes point by point. The points of all the recipe's sweeps share one cluster
-    (``workers``, ``scheduler`` or ``slurm``, as in ``sweep``);
-    ``progress(done, running, failed, total)`` counts them.
+    The points live in ``out/NAME-data/<part>`` (a recipe that shares another's data,
+    such as fig7 and fig9, in that one's folder). Raises ``ParameterError`` for an
+    unknown name or preset.
     """
     if name not in RECIPES:
         raise ParameterError("name", f"unknown figure {name!r}; known: "
@@ -181,11 +178,35 @@ def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
     if preset not in PRESETS:
         raise ParameterError("preset", f"must be one of {', '.join(PRESETS)}, got {preset!r}")
     recipe = RECIPES[name]
+    data = Path(out) / f"{recipe.data_name or name}-data"
+    return {part: (spec, data / part) for part, spec in recipe.specs(preset).items()}
+
+
+def budget_record(name, out="figures") -> Path:
+    """Where a figure keeps the factor its budget chose (``plan.fit_budget``)."""
+    recipe = RECIPES[name]
+    return Path(out) / f"{recipe.data_name or name}-data" / "budget.json"
+
+
+def figure(name, preset="quick", out="figures", workers=None, scheduler=None,
+           slurm=None, progress=None, parts=None) -> dict:
+    """Compute (or reuse) a recipe's data, draw it, and return its summary.
+
+    Writes ``out/NAME.nc`` (per sweep: ``out/NAME.<part>.nc``), ``out/NAME.png``,
+    ``out/NAME.pdf`` and ``out/NAME.json`` (the summary); the sweep points (runs, engine
+    runs and Onsager matrices) live in ``out/NAME-data/`` so that an interrupted figure
+    resumes point by point. The points of all the recipe's sweeps share one cluster
+    (``workers``, ``scheduler`` or ``slurm``, as in ``sweep``);
+    ``progress(done, running, failed, total)`` counts them. ``parts``: the recipe's
+    sweeps changed (``figure_parts``, e.g. scaled to a budget by ``plan.fit_budget``)
+    [default: as the preset gives them].
+    """
+    parts = figure_parts(name, preset, out) if parts is None else parts
+    recipe = RECIPES[name]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    data = out / f"{recipe.data_name or name}-data"
-    results = sweeps({part: (spec, data / part) for part, spec in recipe.specs(preset).items()},
-                     workers=workers, scheduler=scheduler, slurm=slurm, progress=progress)
+    results = sweeps(parts, workers=workers, scheduler=scheduler, slurm=slurm,
+                     progress=progress)
     results.update(recipe.extra(results))
     for part, ds in results.items():
         write_netcdf(ds, out / (f"{name}.nc" if len(results) == 1 else f"{name}.{part}.nc"))
