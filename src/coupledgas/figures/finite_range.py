@@ -23,7 +23,7 @@ ICC_FORCE, LINEAR_FORCE = 0.3, 0.1
 
 def _range_specs(preset):
     """Two sweeps over (length, range): the currents at F_u = 0.3 and at F_u = 0.1."""
-    t_measure = 2e4 if preset == "quick" else PAPER_T_MEASURE
+    t_measure = 1e5 if preset == "quick" else PAPER_T_MEASURE
     base = {"barrier": 1.0, "T": LETTER_T, "mu": LETTER_MU, "F_rho": 0.0, "bins": 0,
             "t_measure": t_measure}
     axes = {"length": LENGTHS, "interaction_range": RANGES}
