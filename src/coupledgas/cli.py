@@ -79,7 +79,7 @@ class Method(str, Enum):
 # options shared by several commands
 LENGTH = typer.Option(20.0, "--length", help="Channel length L.")
 BARRIER = typer.Option(1.0, "--barrier", help="Pass-through barrier h (inf: hard-point gas).")
-RANGE = typer.Option(0.0, "--range", help="Range r of the barrier V(x) = h for |x| <= r "
+RANGE = typer.Option(0.0, "--range", help="Range r of the barrier V(x) = h for -r <= x <= r "
                      "(the slides' Hamiltonian; 0: the Letter's point barrier).")
 TEMPERATURE = typer.Option(1.0, "--T", help="Mean temperature around which forces act.")
 CHEMICAL_POTENTIAL = typer.Option(1.5, "--mu", help="Mean chemical potential.")

@@ -165,7 +165,7 @@ class RunParams:
     barrier_width : float
         a >= 0 of the quantum rule (length units).
     interaction_range : float
-        Range r >= 0 of the barrier: the pair potential is V(x) = h for |x| <= r and 0
+        Range r >= 0 of the barrier: the pair potential is V(x) = h for -r <= x <= r and 0
         beyond (the slides' classical Lieb-Liniger gas; r = 0 is the Letter's point
         barrier). For r > 0 pairs inside each other's shoulder cross freely, the
         encounter rule is the threshold rule without dissipation, and r < L / 2

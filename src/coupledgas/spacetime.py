@@ -41,6 +41,8 @@ from .kernel.layout import (
     C_PASSES,
     LOG_ABSORPTION,
     LOG_COLLISION,
+    LOG_CROSS,
+    LOG_LEAVE,
     LOG_WIDTH,
     P_MASS,
     ROD,
@@ -50,8 +52,10 @@ from .kernel.profiles import TIME, UNSIGNED
 from .params import ParameterError, RunParams
 from .simulate import seed_sequence, transferred
 
-#: event kinds by kernel log code (LOG_PASS, LOG_COLLISION, LOG_WALL, ...)
-EVENT_KINDS = ("pass", "bounce", "wall", "absorption", "injection")
+#: event kinds by kernel log code (LOG_PASS, LOG_COLLISION, LOG_WALL, ...); with a
+#: barrier of range r > 0 a pass is the pair entering the shoulder, then it crosses and
+#: leaves
+EVENT_KINDS = ("pass", "bounce", "wall", "absorption", "injection", "leave", "cross")
 #: colours of the species (bullet, rod)
 COLOURS = ("tab:orange", "tab:blue")
 #: events per kernel call while logging (rows of the reused log)
@@ -132,16 +136,22 @@ def _link(open_points, points, ends):
     return {k: a[last] for k, a in p.items()}, segments
 
 
-def _event_points(rows):
-    """Each event's points: the left particle (a) and, at an encounter, the right one (b)."""
-    pair = rows[:, 1] <= LOG_COLLISION
+def _event_points(rows, reach):
+    """Each event's points: the left particle (a) and, at an encounter, the right one (b).
+
+    The log holds a's position; at the edge of a shoulder of range r (enter, bounce,
+    leave) b is r to its right, at a crossing at the same place.
+    """
+    code = rows[:, 1]
+    pair = (code <= LOG_COLLISION) | (code == LOG_LEAVE) | (code == LOG_CROSS)
     both = np.concatenate([np.arange(len(rows)), np.flatnonzero(pair)])
     both.sort(kind="stable")  # time order; a before b
     second = np.zeros(len(both), bool)
     second[1:] = both[1:] == both[:-1]
     chosen = rows[both]
+    offset = np.where(second & (chosen[:, 1] != LOG_CROSS), reach, 0.0)
     points = {"id": np.where(second, chosen[:, 6], chosen[:, 5]).astype(np.int64),
-              "t": chosen[:, 0], "x": chosen[:, 7],
+              "t": chosen[:, 0], "x": chosen[:, 7] + offset,
               "species": np.where(second, chosen[:, 4], chosen[:, 3]).astype(np.int64)}
     return points, chosen[:, 1] == LOG_ABSORPTION
 
@@ -163,7 +173,8 @@ def world_lines(window, max_events: int = MAX_EVENTS, **parameters) -> xr.Datase
     -------
     xarray.Dataset
         On ``event`` (time order): ``time``, ``x`` (where it happened), ``kind`` (pass,
-        bounce, wall, absorption, injection), ``particle_a``, ``particle_b`` (ids of the
+        bounce, wall, absorption, injection; with a range r > 0 also leave and cross:
+        a pass is then the pair entering the shoulder), ``particle_a``, ``particle_b`` (ids of the
         left and right particle before an encounter; b is -1 otherwise), ``species_a``,
         ``species_b``. On ``segment`` (free flights, straight lines in (x, t)):
         ``t_start``, ``x_start``, ``t_end``, ``x_end``, ``particle``, ``species``. Every
@@ -185,7 +196,8 @@ def world_lines(window, max_events: int = MAX_EVENTS, **parameters) -> xr.Datase
                                  f"a shorter window (or the kymograph for long stretches)")
         rows = log[(first + np.arange(done)) % CHUNK_EVENTS]
         events.append(rows)
-        open_points, new = _link(open_points, *_event_points(rows))
+        open_points, new = _link(open_points,
+                                 *_event_points(rows, params.interaction_range))
         segments.append(new)
         if done < CHUNK_EVENTS:
             break

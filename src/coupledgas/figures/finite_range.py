@@ -1,7 +1,7 @@
 """The slides' Hamiltonian in full: does the inverse current survive a barrier of range r?
 
 ``range``: J_rho and J_u at the Letter's Fig. 2 point (F_u = 0.3, F_rho = 0, h = 1)
-against the range r of the barrier V(x) = h for |x| <= r, and the finite-force estimate
+against the range r of the barrier V(x) = h for -r <= x <= r, and the finite-force estimate
 L_ru = L J_rho / F_u at F_u = 0.1 (the Letter's Eq. 4, as in Fig. 4), at L = 20 and 40.
 r = 0 is the Letter's point barrier. The summary reports up to which r the current is
 inverse and that r times the particle density (bullets and rods per unit length): the

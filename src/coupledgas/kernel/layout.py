@@ -54,7 +54,7 @@ P_PASSING_WIDTH = 13  # width w of the smooth rule
 P_BARRIER_WIDTH = 14  # width a of the quantum rule's square barrier
 P_DISSIPATE_AT = 15  # where dissipation acts: a sum of AT_PASS and AT_COLLISION
 P_COLLAPSE_TIME = 16  # t_c of the TC model: a bounce within t_c of a particle's last is elastic
-P_RANGE = 17  # r of the barrier V(x) = h for |x| <= r (0: the Letter's point barrier)
+P_RANGE = 17  # r of the barrier V(x) = h for -r <= x <= r (0: the Letter's point barrier)
 N_PARAMS = 18
 
 # passing rules: whether two neighbours that meet pass through each other

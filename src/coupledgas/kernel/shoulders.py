@@ -1,7 +1,7 @@
-"""The event loop for a barrier of finite range r: pair steps V(x) = h for |x| <= r.
+"""The event loop for a barrier of finite range r: pair steps V(x) = h for -r <= x <= r.
 
 The slides write the gas as H = sum_i p_i^2 / 2 m_i + sum_{i<j} V(x_i - x_j) with
-V(x) = h for |x| <= r and 0 otherwise; the Letter's point barrier is the limit r -> 0
+V(x) = h for -r <= x <= r and 0 otherwise; the Letter's point barrier is the limit r -> 0
 (``dynamics``). The potential is a sum of pair steps, so between events every particle
 flies freely and every event concerns one pair whose separation reaches r (or, for
 bookkeeping, two particles that cross):
