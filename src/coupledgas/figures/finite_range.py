@@ -68,23 +68,28 @@ def _range_draw(results, out):
     """J_rho, J_u (F_u = 0.3) and L_ru (F_u = 0.1) against r; r = 0 drawn at the left edge
     of a symlog axis."""
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    from matplotlib.ticker import FixedLocator, NullLocator  # at drawing time: see _pyplot
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.3))
     fig.suptitle("A barrier of finite range r (slides' Hamiltonian), h = 1, F_rho = 0: "
                  "r = 0 is the Letter's point barrier", fontsize=10)
     for L, colour in zip(results["icc"].length.values, ("C0", "C1")):
         icc, linear = results["icc"].sel(length=L), results["linear"].sel(length=L)
-        r = icc.interaction_range
         L_ru, L_ru_err = _L_ru(linear)
         for ax, y, e in ((axes[0], icc.J_rho, icc.J_rho_err), (axes[1], icc.J_u, icc.J_u_err),
                          (axes[2], L_ru, L_ru_err)):
-            ax.errorbar(r, y, e, marker="o", ms=3, capsize=2, color=colour,
-                        label=f"L = {L:g}")
+            ax.errorbar(icc.interaction_range, y, e, marker="o", ms=3, capsize=2,
+                        color=colour, label=f"L = {L:g}")
     labels = (rf"$J_\rho$ at $F_u$ = {ICC_FORCE:g} (< 0: inverse)",
               rf"$J_u$ at $F_u$ = {ICC_FORCE:g}",
               rf"$\mathcal{{L}}_{{\rho u}} = L J_\rho / F_u$ at $F_u$ = {LINEAR_FORCE:g}")
+    r = results["icc"].interaction_range.values
     for ax, label in zip(axes, labels):
-        ax.set_xscale("symlog", linthresh=RANGES[1])
-        ax.set_xlim(-RANGES[1] / 2, RANGES[-1] * 1.3)
+        ax.set_xscale("symlog", linthresh=r[1])
+        ax.set_xlim(-r[1] / 2, r[-1] * 1.3)
+        ax.xaxis.set_major_locator(FixedLocator(r))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xticklabels([f"{v:g}" for v in r], rotation=60, fontsize=8)
         ax.set_xlabel("range r of the barrier")
         ax.set_ylabel(label)
         ax.legend(fontsize=7)
