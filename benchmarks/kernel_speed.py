@@ -23,7 +23,9 @@ from coupledgas.params import RunParams
 
 
 def events_per_second(length, seconds, n_bins=0, seed=1, interaction_range=0.0):
-    params = RunParams.create(length=length, F_u=0.3, interaction_range=interaction_range)
+    # (the range only when set: compare_commits also runs this on trees without it)
+    ranged = {"interaction_range": interaction_range} if interaction_range else {}
+    params = RunParams.create(length=length, F_u=0.3, **ranged)
     rng = np.random.default_rng(seed)
     return _measure(new_channel(params, rng, n_bins=n_bins), rng, seconds,
                     2000.0 * 20.0 / length)
