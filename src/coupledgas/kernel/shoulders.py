@@ -184,7 +184,8 @@ def _refresh(first, last, now, x, v, t_last, window, pair_event, ints, length, r
     Those are the slots last down to first and, further left, each slot whose enter
     candidate (k + w + 1) reaches first. Windows grow monotonically with k; one slot
     that breaks this after a rounding coincidence does not end the scan (it ends at
-    the second slot in a row that is not involved).
+    the second slot in a row that is not involved). The event loop calls it once, at
+    the end of each event (inlined at six call sites it took minutes to compile).
     """
     count = ints[I_COUNT]
     head = ints[I_HEAD]
@@ -236,7 +237,7 @@ def schedule_shoulders(now, x, v, t_last, window, pair_event, ints, params, queu
     predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_offsets)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _deferred(k, ints, window, v, mask, periodic):
     """Before a crossing of order k and k + 1: a window ending between them, if any.
 
@@ -256,6 +257,14 @@ def _deferred(k, ints, window, v, mask, periodic):
         if reach == 0:
             return j, (PAIR_LEAVE if v[a] > v[j] else PAIR_ENTER)
     return -1, PAIR_ENTER
+
+
+@njit(cache=True, inline="always")
+def _swap(values, i, j):
+    """Exchange two slots' entries of one per-slot array."""
+    held = values[i]
+    values[i] = values[j]
+    values[j] = held
 
 
 @njit(cache=True, inline="always")
@@ -311,15 +320,19 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
             break
         head = ints[I_HEAD]
         count = ints[I_COUNT]
+        # the particles (order indices) whose events must be predicted afresh at the end
+        # (first > last_changed + 1: none)
+        first = 1
+        last_changed = -2
         if leaf < cap:
             slot = leaf
             kind = pair_event[slot]
             k = (slot - head) & mask
             if kind == PAIR_CROSS:
-                first, first_kind = _deferred(k, ints, window, v, mask, periodic)
-                if first >= 0:
-                    slot = first
-                    kind = first_kind
+                deferred_slot, deferred_kind = _deferred(k, ints, window, v, mask, periodic)
+                if deferred_slot >= 0:
+                    slot = deferred_slot
+                    kind = deferred_kind
                     k = (slot - head) & mask
             if kind == PAIR_CROSS:
                 b, lap = _slot_of(k + 1, head, count, mask, periodic)
@@ -332,27 +345,16 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                 xa = x[slot]
                 x[slot] = x[b] + lap * length
                 x[b] = xa - lap * length
-                va = v[slot]
-                v[slot] = v[b]
-                v[b] = va
-                ta = t_last[slot]
-                t_last[slot] = t_last[b]
-                t_last[b] = ta
-                sa = species[slot]
-                species[slot] = species[b]
-                species[b] = sa
-                ia = ident[slot]
-                ident[slot] = ident[b]
-                ident[b] = ia
-                ca = contacts[slot]
-                contacts[slot] = contacts[b]
-                contacts[b] = ca
+                _swap(v, slot, b)
+                _swap(t_last, slot, b)
+                _swap(species, slot, b)
+                _swap(ident, slot, b)
+                _swap(contacts, slot, b)
                 wa = window[slot]
                 window[slot] = window[b] + 1
                 window[b] = wa - 1
                 counters[C_CROSSINGS] += 1
-                _refresh(k, k + 1, now, x, v, t_last, window, pair_event, ints, length,
-                         reach, periodic, queue_time, queue_leaf, queue_offsets)
+                first, last_changed = k, k + 1
                 last = (head + count - 1) & mask
                 if not periodic and (slot == head or b == last):
                     predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf,
@@ -412,8 +414,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                 if log.shape[0] > 0:
                     log_event(log, counters[C_EVENTS], now, code, -1, sa, sb, ident[a],
                               ident[b], x[a])
-                _refresh(k, k + d, now, x, v, t_last, window, pair_event, ints, length,
-                         reach, periodic, queue_time, queue_leaf, queue_offsets)
+                first, last_changed = k, k + d
                 last = (head + count - 1) & mask
                 if not periodic and (a == head or b == last):
                     predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf,
@@ -459,8 +460,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                         window[j] -= 1
                         contacts[j] -= 1
                     ints[I_COUNT] -= 1
-                    _refresh(k, k - 1, now, x, v, t_last, window, pair_event, ints,
-                             length, reach, periodic, queue_time, queue_leaf, queue_offsets)
+                    first, last_changed = k, k - 1  # the windows that held it
             else:
                 if rule == THERMAL:
                     speed = flux_speed(rng, m, params[P_TEMPERATURE + end])
@@ -473,8 +473,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                 if log.shape[0] > 0:
                     log_event(log, counters[C_EVENTS], now, LOG_WALL, end, sa, -1,
                               ident[a], -1, x[a])
-                _refresh(k, k, now, x, v, t_last, window, pair_event, ints, length, reach,
-                         periodic, queue_time, queue_leaf, queue_offsets)
+                first, last_changed = k, k
             predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf,
                           queue_offsets)
         else:
@@ -534,8 +533,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                 if log.shape[0] > 0:
                     log_event(log, counters[C_EVENTS], now, LOG_INJECTION, end, BULLET, -1,
                               ident[a], -1, x[a])
-                _refresh(k, k, now, x, v, t_last, window, pair_event, ints, length, reach,
-                         periodic, queue_time, queue_leaf, queue_offsets)
+                first, last_changed = k, k
                 predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf,
                               queue_offsets)
             set_event_time(queue_time, queue_leaf, queue_offsets, leaf,
@@ -543,6 +541,9 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
             if kinetic <= climb:
                 scalars[S_CLOCK] = now
                 continue  # turned back: no event (the log and the counts skip it)
+        if first <= last_changed + 1:
+            _refresh(first, last_changed, now, x, v, t_last, window, pair_event, ints,
+                     length, reach, periodic, queue_time, queue_leaf, queue_offsets)
         scalars[S_CLOCK] = now
         counters[C_EVENTS] += 1
         n_events += 1
