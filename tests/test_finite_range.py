@@ -2,12 +2,15 @@
 the equilibrium jump of g(x) at r, and every front end."""
 
 import copy
+import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from reference_stepper import ReferenceShoulderChannel
 
+from coupledgas import figures
 from coupledgas.checkpoint import load, save
 from coupledgas.cli import main
 from coupledgas.kernel import advance_to, heat_integral, new_channel, new_ring
@@ -345,3 +348,25 @@ def test_engine_channels_take_a_range_and_balance_their_energy():
                      reservoir_particles=1000, t_transient=200.0, t_measure=2000.0,
                      interaction_range=0.1, seed=2)
     assert np.isfinite(float(ds.J_circ)) and float(ds.J_circ_err) > 0
+
+
+@pytest.mark.slow
+def test_range_recipe_finds_the_inverse_current_fading_with_the_range(tmp_path, monkeypatch):
+    # here, not in test_figures: its workers then load the loop this module compiled
+    original = figures.RECIPES["range"]
+
+    def tiny(preset):
+        spec = original.specs("quick")
+        for part in spec.values():
+            part["base"].update(t_measure=20000.0)
+            part["axes"].update(length=[20.0], interaction_range=[0.0, 0.2])
+        return spec
+
+    monkeypatch.setitem(figures.RECIPES, "range", replace(original, specs=tiny))
+    assert main(["figure", "range", "--out", str(tmp_path), "--workers", "2"]) == 0
+    row = json.loads((tmp_path / "range.json").read_text())["L = 20"]
+    # the point barrier's inverse current (J_rho -0.062 +- 0.003 at t = 1e5) is gone
+    # at r = 0.2 (+0.007 +- 0.001), where the energy current has fallen by 45%
+    assert row["inverse"] == [True, False] and row["inverse_up_to_r"] == 0.0
+    assert row["J_u"][1] < row["J_u"][0] - 4 * np.hypot(*row["J_u_err"])
+    assert (tmp_path / "range.png").stat().st_size > 5000

@@ -287,15 +287,13 @@ def advance_shoulders(x, v, t_last, species, ident, window, contacts, pair_event
     int
         Number of events processed (crossings included).
     """
-    if params[P_PERIODIC] > 0.0:
-        return run_shoulder_events(x, v, t_last, species, ident, window, contacts,
-                                   pair_event, ints, params, rules, flows, counters,
-                                   scalars, queue_time, queue_leaf, queue_offsets, profile,
-                                   crossings, rng, t_stop, max_events, log, True)
+    # one compiled loop for the channel and the ring (``periodic`` a run-time flag):
+    # specialised for each, as ``dynamics.advance`` is, it compiled in 2.3 instead of
+    # 1.1 minutes and ran no faster (11.8 against 11.9 M events/s at r = 0.01, L = 20)
     return run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_event,
                                ints, params, rules, flows, counters, scalars, queue_time,
                                queue_leaf, queue_offsets, profile, crossings, rng, t_stop,
-                               max_events, log, False)
+                               max_events, log, params[P_PERIODIC] > 0.0)
 
 
 @njit(cache=True, inline="always", _nrt=False)
