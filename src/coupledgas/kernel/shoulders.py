@@ -134,6 +134,12 @@ def _slot_of(k, head, count, mask, periodic):
 
 
 @njit(cache=True, inline="always")
+def _position(slot, lap, length, now, x, v, t_last):
+    """Where the particle in ``slot`` is at ``now``, ``lap`` laps on (a ring's unwrapping)."""
+    return x[slot] + lap * length + v[slot] * (now - t_last[slot])
+
+
+@njit(cache=True, inline="always")
 def _slot_event(slot, k, now, x, v, t_last, window, ints, length, reach, periodic):
     """Earliest event of the pairs in the right window of order index ``k``.
 
@@ -144,7 +150,7 @@ def _slot_event(slot, k, now, x, v, t_last, window, ints, length, reach, periodi
     head = ints[I_HEAD]
     count = ints[I_COUNT]
     mask = x.shape[0] - 1
-    xa = x[slot] + v[slot] * (now - t_last[slot])
+    xa = _position(slot, 0.0, length, now, x, v, t_last)
     va = v[slot]
     best = np.inf
     kind = PAIR_ENTER
@@ -153,13 +159,13 @@ def _slot_event(slot, k, now, x, v, t_last, window, ints, length, reach, periodi
         b, lap = _slot_of(k + 1, head, count, mask, periodic)
         closing = va - v[b]
         if closing > 0.0:
-            gap = x[b] + lap * length + v[b] * (now - t_last[b]) - xa
+            gap = _position(b, lap, length, now, x, v, t_last) - xa
             best = now + max(gap, 0.0) / closing
             kind = PAIR_CROSS
         b, lap = _slot_of(k + w, head, count, mask, periodic)
         opening = v[b] - va
         if opening > 0.0:
-            separation = x[b] + lap * length + v[b] * (now - t_last[b]) - xa
+            separation = _position(b, lap, length, now, x, v, t_last) - xa
             t = now + max(reach - separation, 0.0) / opening
             if t < best:
                 best = t
@@ -168,7 +174,7 @@ def _slot_event(slot, k, now, x, v, t_last, window, ints, length, reach, periodi
         b, lap = _slot_of(k + w + 1, head, count, mask, periodic)
         closing = va - v[b]
         if closing > 0.0:
-            separation = x[b] + lap * length + v[b] * (now - t_last[b]) - xa
+            separation = _position(b, lap, length, now, x, v, t_last) - xa
             t = now + max(separation - reach, 0.0) / closing
             if t < best:
                 best = t
@@ -337,7 +343,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                 if log.shape[0] > 0:
                     log_event(log, counters[C_EVENTS], now, LOG_CROSS, -1, species[slot],
                               species[b], ident[slot], ident[b],
-                              x[slot] + v[slot] * (now - t_last[slot]))
+                              _position(slot, 0.0, length, now, x, v, t_last))
                 # the particles swap slots (a crossing across x = L moves each by a lap);
                 # each keeps its partners, so the two windows exchange their ends
                 xa = x[slot]
@@ -486,7 +492,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
             n = 0
             while n < count:
                 j = (head + (n if end == LEFT else count - 1 - n)) & mask
-                xj = x[j] + v[j] * (now - t_last[j])
+                xj = _position(j, 0.0, length, now, x, v, t_last)
                 if (xj if end == LEFT else length - xj) > reach:
                     break
                 if end != LEFT and window[j] != n:
