@@ -327,3 +327,47 @@ class ReferenceShoulderChannel(ReferenceChannel):
     def energy(self):
         kinetic = sum(0.5 * self.masses[s] * v ** 2 for s, v in zip(self.species, self.v))
         return kinetic + self.pair_energy()
+
+
+def reference_from(state, params, rng):
+    """The plain stepper for a kernel ``state`` built from ``params``: the same particles,
+    reservoirs, wall rules, encounter rule and pending injections, and the generator
+    ``rng`` (a copy of the kernel's). A range r > 0 gives ``ReferenceShoulderChannel``.
+
+    It reads the state's arrays through the kernel's index layout, nothing else.
+    """
+    from coupledgas.kernel.layout import (
+        BULLET,
+        EV_LEFT_INJECTION,
+        EV_RIGHT_INJECTION,
+        LEFT,
+        P_MASS,
+        P_RATE,
+        P_TEMPERATURE,
+        RIGHT,
+        ROD,
+        rule_index,
+    )
+    from coupledgas.kernel.queue import event_time_of
+
+    ids = state.order()
+    cap = state.capacity
+    common = dict(
+        x=state.x[ids], v=state.v[ids], species=state.species[ids],
+        masses=(state.params[P_MASS + BULLET], state.params[P_MASS + ROD]),
+        length=params.length, barrier=params.barrier,
+        temperatures=(state.params[P_TEMPERATURE + LEFT], state.params[P_TEMPERATURE + RIGHT]),
+        rates=(state.params[P_RATE + LEFT], state.params[P_RATE + RIGHT]),
+        rules=[[state.rules[rule_index(end, s)] for s in (BULLET, ROD)]
+               for end in (LEFT, RIGHT)],
+        next_injection=[event_time_of(state.queue_time, state.queue_offsets, cap + leaf)
+                        for leaf in (EV_LEFT_INJECTION, EV_RIGHT_INJECTION)],
+        rng=rng)
+    if params.interaction_range > 0:
+        return ReferenceShoulderChannel(**common, interaction_range=params.interaction_range)
+    return ReferenceChannel(**common, passing=params.passing,
+                            passing_width=params.passing_width,
+                            barrier_width=params.barrier_width,
+                            dissipation=params.dissipation,
+                            dissipate_at=params.dissipate_at,
+                            collapse_time=params.collapse_time)

@@ -8,30 +8,20 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from reference_stepper import ReferenceShoulderChannel
+from reference_stepper import ReferenceShoulderChannel, reference_from
 
 from coupledgas import figures
 from coupledgas.checkpoint import load, save
 from coupledgas.cli import main
 from coupledgas.kernel import advance_to, heat_integral, new_channel, new_ring
 from coupledgas.kernel.layout import (
-    BULLET,
-    EV_LEFT_INJECTION,
-    EV_RIGHT_INJECTION,
-    LEFT,
     LOG_COLLISION,
     LOG_CROSS,
     LOG_WIDTH,
     P_LENGTH,
     P_MASS,
-    P_RATE,
-    P_TEMPERATURE,
-    RIGHT,
-    ROD,
     SPECULAR,
-    rule_index,
 )
-from coupledgas.kernel.queue import event_time_of
 from coupledgas.params import ParameterError, RunParams
 from coupledgas.replicas import run_replicas
 from coupledgas.simulate import Run
@@ -46,21 +36,6 @@ CASES = {
     "closed channel, thermal bullets": dict(barrier=0.5, F_u=0.5, bullet_walls="thermal",
                                             interaction_range=0.3),
 }
-
-
-def _reference_from(state, params, rng):
-    ids = state.order()
-    cap = state.capacity
-    rules = [[state.rules[rule_index(end, s)] for s in (BULLET, ROD)] for end in (LEFT, RIGHT)]
-    return ReferenceShoulderChannel(
-        x=state.x[ids], v=state.v[ids], species=state.species[ids],
-        masses=(state.params[P_MASS + BULLET], state.params[P_MASS + ROD]),
-        length=params.length, barrier=params.barrier,
-        temperatures=(state.params[P_TEMPERATURE + LEFT], state.params[P_TEMPERATURE + RIGHT]),
-        rates=(state.params[P_RATE + LEFT], state.params[P_RATE + RIGHT]), rules=rules,
-        next_injection=[event_time_of(state.queue_time, state.queue_offsets, cap + leaf)
-                        for leaf in (EV_LEFT_INJECTION, EV_RIGHT_INJECTION)],
-        rng=rng, interaction_range=params.interaction_range)
 
 
 def _same_events(log, reference):
@@ -79,7 +54,7 @@ def test_kernel_processes_the_same_events_as_a_plain_stepper(case):
     params = RunParams.create(length=5.0, **CASES[case])
     rng = np.random.default_rng(7)
     state = new_channel(params, rng)
-    reference = _reference_from(state, params, copy.deepcopy(rng))
+    reference = reference_from(state, params, copy.deepcopy(rng))
     assert state.energy() == pytest.approx(reference.energy(), rel=1e-12)
     n = 1500
     log = np.zeros((n, LOG_WIDTH))

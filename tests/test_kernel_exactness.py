@@ -5,7 +5,7 @@ import copy
 
 import numpy as np
 import pytest
-from reference_stepper import ReferenceChannel
+from reference_stepper import reference_from
 
 from coupledgas import simulate
 from coupledgas.kernel import advance_to, new_channel
@@ -14,19 +14,10 @@ from coupledgas.kernel.layout import (
     C_EVENTS,
     C_MADE_ELASTIC,
     C_PASSES,
-    EV_LEFT_INJECTION,
-    EV_RIGHT_INJECTION,
-    LEFT,
     LOG_WIDTH,
-    P_MASS,
-    P_RATE,
-    P_TEMPERATURE,
-    RIGHT,
     ROD,
     S_DISSIPATED,
-    rule_index,
 )
-from coupledgas.kernel.queue import event_time_of
 from coupledgas.kernel.state import grown
 from coupledgas.params import RunParams
 
@@ -44,29 +35,12 @@ CASES = {
 }
 
 
-def _reference_from(state, params, rng):
-    ids = state.order()
-    cap = state.capacity
-    rules = [[state.rules[rule_index(end, s)] for s in (BULLET, ROD)] for end in (LEFT, RIGHT)]
-    return ReferenceChannel(
-        x=state.x[ids], v=state.v[ids], species=state.species[ids],
-        masses=(state.params[P_MASS + BULLET], state.params[P_MASS + ROD]),
-        length=params.length, barrier=params.barrier,
-        temperatures=(state.params[P_TEMPERATURE + LEFT], state.params[P_TEMPERATURE + RIGHT]),
-        rates=(state.params[P_RATE + LEFT], state.params[P_RATE + RIGHT]), rules=rules,
-        next_injection=[event_time_of(state.queue_time, state.queue_offsets, cap + leaf)
-                        for leaf in (EV_LEFT_INJECTION, EV_RIGHT_INJECTION)],
-        rng=rng, passing=params.passing, passing_width=params.passing_width,
-        barrier_width=params.barrier_width, dissipation=params.dissipation,
-        dissipate_at=params.dissipate_at, collapse_time=params.collapse_time)
-
-
 @pytest.mark.parametrize("case", list(CASES))
 def test_kernel_processes_the_same_events_as_a_plain_stepper(case):
     params = RunParams.create(length=5.0, **CASES[case])
     rng = np.random.default_rng(7)
     state = new_channel(params, rng)
-    reference = _reference_from(state, params, copy.deepcopy(rng))
+    reference = reference_from(state, params, copy.deepcopy(rng))
     n = 3000
     log = np.zeros((n, LOG_WIDTH))
     state, done = advance_to(state, rng, np.inf, max_events=n, log=log)
