@@ -9,6 +9,14 @@ Phys. Rev. E 98, 043304 (2018): at each level k the statistic
 M_k = sum_{j>=k} n_j (gamma_j / s_j^2)^2 (gamma_j the lag-one autocovariance, s_j^2 the
 variance of the level-j block means, n_j their number) is compared with the 99% quantile
 of chi^2 with d - k degrees of freedom.
+
+The test cannot see correlations that are weak but slow. A run therefore also gives the
+shortest block it knows to be needed (``min_block``: its relaxation time L^2 / 2,
+``simulate.Run.min_block``). The current through a channel of bounded content is
+anticorrelated over that time, so shorter blocks overestimate its error (1.35x at
+L = 80); <m(x)> is positively correlated over it, so shorter blocks underestimate
+(down to 0.5x). With blocks of at least L^2 / 2 both match the spread of independent
+replicas (README, "Error bars"), and an error needs 16 such blocks to be reliable.
 """
 
 from __future__ import annotations
@@ -79,13 +87,17 @@ def blocking_levels(series):
     return variance, autocovariance, counts
 
 
-def block_estimate(series) -> BlockEstimate:
+def block_estimate(series, min_block=1) -> BlockEstimate:
     """Mean and standard error of a correlated series by automated blocking.
 
     Parameters
     ----------
     series : array_like, length >= 4
         Per-block values (e.g. the current measured in each block).
+    min_block : int
+        The shortest merged block, in base blocks: the caller's knowledge of a slow
+        mode (a run's relaxation time, ``simulate.Run.min_block``). The level used is
+        the deeper of the test's and the first whose blocks are at least this long.
 
     Returns
     -------
@@ -94,10 +106,18 @@ def block_estimate(series) -> BlockEstimate:
     x = np.asarray(series, dtype=float)
     variance, autocovariance, counts = blocking_levels(x)
     errors = np.sqrt(variance / np.maximum(counts - 1, 1))
-    level = _still_rising(errors, counts, _test_level(variance, autocovariance, counts))
+    level = max(_test_level(variance, autocovariance, counts),
+                min_level(min_block, variance.size))
+    level = _still_rising(errors, counts, level)
     n = int(counts[level])
     return BlockEstimate(mean=float(x.mean()), error=float(errors[level]),
                          block_size=2**level, n_blocks=n, reliable=n >= MIN_RELIABLE_BLOCKS)
+
+
+def min_level(min_block, levels):
+    """The first blocking level whose blocks hold at least ``min_block`` base blocks
+    (the deepest of ``levels`` if none)."""
+    return int(min(max(np.ceil(np.log2(max(min_block, 1))), 0), levels - 1))
 
 
 def _test_level(variance, autocovariance, counts):
@@ -138,10 +158,11 @@ def _still_rising(errors, counts, level):
     return max(candidates, key=lambda k: errors[k]) if candidates else level
 
 
-def ratio_estimate(numerator, denominator):
+def ratio_estimate(numerator, denominator, min_block=1):
     """Ratio of two block-summed series, sum(a) / sum(b), with its blocking error.
 
-    The error is that of the mean of (a_b - R b_b) / mean(b), the linearised ratio.
+    The error is that of the mean of (a_b - R b_b) / mean(b), the linearised ratio
+    (``block_estimate`` with ``min_block``).
 
     Returns
     -------
@@ -153,10 +174,12 @@ def ratio_estimate(numerator, denominator):
     if not denominator.sum() > 0:
         return np.nan, np.nan
     R = numerator.sum() / denominator.sum()
-    return R, block_estimate((numerator - R * denominator) / denominator.mean()).error
+    return R, block_estimate((numerator - R * denominator) / denominator.mean(),
+                             min_block).error
 
 
-def profile_estimates(profile_blocks, crossing_blocks, masses, length, block_length):
+def profile_estimates(profile_blocks, crossing_blocks, masses, length, block_length,
+                      min_block=1):
     """Profiles with blocking errors from per-block profile accumulators.
 
     Errors: blocking on the per-block series (ratios by linearisation); the temperature
@@ -171,6 +194,8 @@ def profile_estimates(profile_blocks, crossing_blocks, masses, length, block_len
     masses : sequence of float
         Mass of each species.
     length, block_length : float
+    min_block : int
+        The shortest merged block (``block_estimate``).
 
     Returns
     -------
@@ -186,21 +211,23 @@ def profile_estimates(profile_blocks, crossing_blocks, masses, length, block_len
     temperature = np.full((2, n_species, n_bins), np.nan)
     for s in range(n_species):
         for k in range(n_bins):
-            est = block_estimate(profile_blocks[:, s, k, TIME] / (width * block_length))
+            est = block_estimate(profile_blocks[:, s, k, TIME] / (width * block_length),
+                                 min_block)
             density[:, s, k] = est.mean, est.error
             time = profile_blocks[:, s, k, TIME]
             if time.sum() > 0:
                 # T = <m v^2> - m <v>^2; error from the linearised ratio of <m v^2>
-                mv2, mv2_err = ratio_estimate(profile_blocks[:, s, k, MV2_TIME], time)
+                mv2, mv2_err = ratio_estimate(profile_blocks[:, s, k, MV2_TIME], time,
+                                              min_block)
                 mean_v = profile_blocks[:, s, k, V_TIME].sum() / time.sum()
                 temperature[:, s, k] = mv2 - masses[s] * mean_v**2, mv2_err
     unsigned = crossing_blocks[..., UNSIGNED]
     weighted = sum(masses[s] * unsigned[:, s, :] for s in range(n_species))
     total = unsigned.sum(axis=1)
-    mean_mass = np.array([ratio_estimate(weighted[:, e], total[:, e])
+    mean_mass = np.array([ratio_estimate(weighted[:, e], total[:, e], min_block)
                           for e in range(n_bins + 1)]).T
     current = np.array([[est.mean, est.error] for est in (
-        block_estimate(crossing_blocks[:, 0, e, SIGNED] / block_length)
+        block_estimate(crossing_blocks[:, 0, e, SIGNED] / block_length, min_block)
         for e in range(n_bins + 1))]).T
     return {"density": density, "temperature": temperature, "mean_mass": mean_mass,
             "bullet_current": current}
@@ -255,7 +282,7 @@ def block_covariance(series, min_block=1) -> CovarianceEstimate:
     combos = [z[:, i] for i in range(p)] + [z[:, i] + z[:, j] for i in range(p)
                                             for j in range(i + 1, p)]
     level = max(_test_level(*blocking_levels(c)) for c in combos)
-    level = min(max(level, int(np.ceil(np.log2(max(min_block, 1))))), int(np.log2(n)) - 1)
+    level = min(max(level, min_level(min_block, int(np.log2(n)))), int(np.log2(n)) - 1)
     curve = []
     blocks = x
     for k in range(int(np.log2(n))):

@@ -105,16 +105,24 @@ def _count(name, value, default):
     return int(count)
 
 
-def default_transient(length: float) -> float:
-    """Discarded time long enough for the channel to reach its steady state: max(200, L^2/2).
+def relaxation_time(length: float) -> float:
+    """The channel's slowest relaxation, L^2 / 2 (time units).
 
-    The slowest part of the approach is the segregation of the species (the <m(x)>
-    profile of the Letter's Fig. 5b), which relaxes diffusively. Measured from t = 0 at
-    F_u = 0.5, h = 1 (``coupledgas.simulate`` windows of <m(x)>): settled after about
-    1e4 at L = 160 and 3.5e4 at L = 320, i.e. about 0.4 L^2. The currents settle much
-    sooner. At L = 20 this gives 200.
+    The species' segregation (the <m(x)> profile of the Letter's Fig. 5b) and the
+    channel's content relax diffusively. Measured from t = 0 at F_u = 0.5, h = 1
+    (``coupledgas.simulate`` windows of <m(x)>): settled after about 1e4 at L = 160 and
+    3.5e4 at L = 320, i.e. about 0.4 L^2. In a steady state the same modes make the
+    current anticorrelated, and <m(x)> correlated, over about L^2 / 2 (at L = 80 the
+    blocking errors of both reach their plateau at blocks of L^2 / 2 to L^2; README,
+    "Error bars").
     """
-    return max(200.0, 0.5 * float(length) ** 2)
+    return 0.5 * float(length) ** 2
+
+
+def default_transient(length: float) -> float:
+    """Discarded time long enough for the channel to reach its steady state:
+    max(200, ``relaxation_time``), 200 at L = 20 (the currents settle much sooner)."""
+    return max(200.0, relaxation_time(length))
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from .kernel.layout import (
     SPECIES,
 )
 from .observables import block_estimate, profile_estimates, ratio_estimate
-from .params import ParameterError, RunParams
+from .params import ParameterError, RunParams, relaxation_time
 
 #: blocks of a fixed-length run
 N_BLOCKS = 1024
@@ -103,6 +103,14 @@ class Run:
         return self.n_blocks * self.block_length
 
     @property
+    def min_block(self) -> int:
+        """The shortest merged block of every blocking error, in blocks: the channel's
+        ``relaxation_time`` L^2 / 2, over which the current is anticorrelated and
+        <m(x)> correlated (shorter blocks make the currents' errors too large and the
+        profiles' too small). The errors are reliable from 16 such blocks on."""
+        return int(np.ceil(relaxation_time(self.params.length) / self.block_length))
+
+    @property
     def events(self) -> int:
         """Events processed so far (transient included)."""
         return int(self.state.counters[C_EVENTS])
@@ -161,7 +169,8 @@ class Run:
     def current_estimates(self) -> dict:
         """Blocking estimates of J_rho and J_u from the blocks so far (>= 4 blocks)."""
         moved = transferred(np.diff(np.array(self.snapshots["flows"]), axis=0))
-        return {name: block_estimate(moved[key].mean(axis=-1) / self.block_length)
+        return {name: block_estimate(moved[key].mean(axis=-1) / self.block_length,
+                                     self.min_block)
                 for name, key in (("J_rho", "particles"), ("J_u", "energy"))}
 
     def precision_reached(self) -> bool:
@@ -240,15 +249,16 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
     F_rho, F_u = params.forces
     series["entropy_production"] = series["J_rho"] * F_rho + series["J_u"] * F_u
     data, attrs = {}, params.as_attrs()
+    min_block = run.min_block
     reliable = True
     for name, values in series.items():
-        est = block_estimate(values)
+        est = block_estimate(values, min_block)
         data[name] = ((), est.mean)
         data[name + "_err"] = ((), est.error)
         data[name + "_block"] = (("block",), values)
         attrs[name + "_blocks_used"] = est.n_blocks
         reliable &= est.reliable
-    dissipation = block_estimate(np.diff(snap["dissipated"]) / block_length)
+    dissipation = block_estimate(np.diff(snap["dissipated"]) / block_length, min_block)
     data["dissipated_power"] = ((), dissipation.mean)
     data["dissipated_power_err"] = ((), dissipation.error)
     if params.bullet_walls != "exchange" and params.T_left != params.T_right:
@@ -261,15 +271,16 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
     total = transferred(snap["flows"][-1] - snap["flows"][0])
     for name, key in (("J_rho", "particles"), ("J_u", "energy")):
         data[name + "_end"] = (("end",), total[key] / measured)
-        per_end = [block_estimate(moved[key][:, e] / block_length).error for e in (LEFT, RIGHT)]
+        per_end = [block_estimate(moved[key][:, e] / block_length, min_block).error
+                   for e in (LEFT, RIGHT)]
         data[name + "_end_err"] = (("end",), np.array(per_end))
     # sampled at the end of every block: content and kinetic temperature m <v^2> per species
-    density = block_estimate(snap["bullets"][1:] / params.length)
+    density = block_estimate(snap["bullets"][1:] / params.length, min_block)
     data["bullet_density"] = ((), density.mean)
     data["bullet_density_err"] = ((), density.error)
     temperatures = snap["temperature"][1:]
-    kinetic = [block_estimate(temperatures[:, s]) if np.all(np.isfinite(temperatures[:, s]))
-               else None for s in (BULLET, ROD)]
+    kinetic = [block_estimate(temperatures[:, s], min_block)
+               if np.all(np.isfinite(temperatures[:, s])) else None for s in (BULLET, ROD)]
     data["kinetic_temperature"] = (("species",), [k.mean if k else np.nan for k in kinetic])
     data["kinetic_temperature_err"] = (("species",), [k.error if k else np.nan for k in kinetic])
     counters = snap["counters"]
@@ -277,8 +288,8 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
     per_block = np.diff(counters, axis=0)
     data["encounters"] = (("pair_type",), events[C_ENCOUNTERS:C_ENCOUNTERS + 3])
     data["passes"] = (("pair_type",), events[C_PASSES:C_PASSES + 3])
-    fractions = [ratio_estimate(per_block[:, C_PASSES + k], per_block[:, C_ENCOUNTERS + k])
-                 for k in range(3)]
+    fractions = [ratio_estimate(per_block[:, C_PASSES + k], per_block[:, C_ENCOUNTERS + k],
+                                min_block) for k in range(3)]
     data["pass_fraction"] = (("pair_type",), [f[0] for f in fractions])
     data["pass_fraction_err"] = (("pair_type",), [f[1] for f in fractions])
     bounces = events[C_ENCOUNTERS:C_ENCOUNTERS + 3] - events[C_PASSES:C_PASSES + 3]
@@ -293,7 +304,7 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
         profiles = profile_estimates(np.diff(snap["profile"], axis=0),
                                      np.diff(snap["crossings"], axis=0),
                                      (params.m_bullet, params.m_rod), params.length,
-                                     block_length)
+                                     block_length, min_block)
         for name in ("density", "temperature"):
             data[name] = (("species", "x"), profiles[name][0])
             data[name + "_err"] = (("species", "x"), profiles[name][1])
@@ -305,6 +316,7 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
         events_per_second=run.events / run.kernel_seconds if run.kernel_seconds > 0 else 0.0,
         kernel_seconds=run.kernel_seconds, block_length=block_length,
         n_blocks=run.n_blocks, t_measured=measured, n_bins=run.n_bins,
+        relaxation_time=relaxation_time(params.length),
         errors_reliable=int(reliable), rel_err_target=run.rel_err or 0.0,
         t_max=run.t_max or 0.0, target_reached=int(run.target_reached),
         gamma_left=params.injection_rates[LEFT], gamma_right=params.injection_rates[RIGHT],

@@ -52,7 +52,8 @@ not given are zero.
 
 The sweep directory holds ``spec.toml`` (a copy), ``points/<hash>.nc`` (one result per
 finished point, named by a hash of its full parameters and seed, written atomically) and
-``results.nc``, the combined Dataset with one dimension per axis (and ``replica``).
+``results.nc``, the combined Dataset with one dimension per axis (and ``replica``), with
+each point's ``events``, ``t_measured``, ``cpu_seconds`` and (runs) ``errors_reliable``.
 Running the same sweep again computes only the missing points, and a run point in flight
 resumes from its checkpoint (``points/.<hash>.checkpoint.npz``, saved every ten minutes
 of wall time), so a killed sweep loses at most ten minutes of each running point; Dask
@@ -656,6 +657,13 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
     data["events"] = (dims, np.array([d.attrs["events"] for d in datasets]).reshape(shape))
     data["t_measured"] = (dims, np.array([d.attrs.get("t_measured", d.attrs["t_measure"])
                                           for d in datasets]).reshape(shape))
+    # what each point cost (a run's kernel, an Onsager point's runs), and whether a
+    # run's errors are reliable (``simulate.Run.min_block``; NaN where not recorded)
+    for name, keys in (("cpu_seconds", ("kernel_seconds", "cpu_seconds")),
+                       ("errors_reliable", ("errors_reliable",))):
+        values = [next((float(d.attrs[k]) for k in keys if k in d.attrs), np.nan)
+                  for d in datasets]
+        data[name] = (dims, np.array(values).reshape(shape))
     coords = {n: v for n, v in spec.axes.items()}
     coords.update({n: (group, v) for group, lists in spec.zipped.items()
                    for n, v in lists.items()})
