@@ -7,7 +7,7 @@ import pytest
 
 from coupledgas import thermo
 from coupledgas.cli import main
-from coupledgas.onsager import onsager
+from coupledgas.onsager import force_points, forces_entries, onsager
 
 Z = 4.0
 LENGTH, N_RODS = 4.0, 3
@@ -65,6 +65,53 @@ def test_finite_force_matrix_is_reciprocal(letter_point):
     assert forces.L_ur_err < 0.5 * abs(forces.L_ur)  # the check has teeth
 
 
+def polynomial_response(matrix, quadratic, cubic, length):
+    """Currents J = (matrix F + quadratic (F_rho + F_u)^2 + cubic (F_rho + F_u)^3) / L."""
+    def currents(F_rho, F_u):
+        total = F_rho + F_u
+        return (matrix @ [F_rho, F_u] + quadratic * total**2 + cubic * total**3) / length
+    return currents
+
+
+def test_extrapolation_removes_the_quadratic_and_cubic_response():
+    matrix = np.array([[6.8, -4.5], [-4.4, 21.1]])  # rows J_rho, J_u; columns F_rho, F_u
+    length, force = 20.0, 0.4
+    currents = polynomial_response(matrix, np.array([0.3, -0.2]), np.array([2.0, 1.0]), length)
+
+    def entries(symmetric, extrapolate):
+        points = force_points("forces", force, symmetric, extrapolate)
+        measured = [(currents(F_rho, F_u), 1e-8 * np.eye(2)) for F_rho, F_u, _ in points]
+        return forces_entries(measured, length, force, symmetric, extrapolate)[:2]
+
+    exact = matrix.ravel()  # L_rr, L_ru, L_ur, L_uu
+    extrapolated, covariance = entries(True, True)
+    assert extrapolated == pytest.approx(exact, rel=1e-9)
+    central, _ = entries(True, False)  # keeps the cubic term: L cubic f^2
+    assert central - exact == pytest.approx(np.repeat([2.0, 1.0], 2) * force**2, rel=1e-9)
+    one_sided, _ = entries(False, False)
+    assert one_sided[0] - exact[0] == pytest.approx(0.3 * force + 2.0 * force**2)
+    # each current's variance s^2 = 1e-8: D(f/2) has variance 2 s^2 (L / f)^2, D(f) a
+    # quarter of it, and (4 D(f/2) - D(f)) / 3 their sum with weights 16/9 and 1/9
+    assert covariance[1, 1] == pytest.approx((32 + 0.5) / 9 * 1e-8 * (length / force)**2)
+
+
+def test_the_extrapolation_runs_longest_at_half_the_force():
+    points = force_points("forces", 0.4)
+    assert [(F_rho, F_u) for F_rho, F_u, _ in points] == [
+        (0.2, 0.0), (-0.2, 0.0), (0.4, 0.0), (-0.4, 0.0),
+        (0.0, 0.2), (0.0, -0.2), (0.0, 0.4), (0.0, -0.4)]
+    assert [share for *_, share in points] == [1, 1, 1 / 8, 1 / 8] * 2
+
+
+def test_a_precision_target_is_reached_on_every_entry():
+    ds = onsager(length=LENGTH, barrier=0.0, n_rods=N_RODS, t_measure=2000.0, rel_err=0.05,
+                 workers=2, seed=7)
+    assert ds.attrs["target_reached"] == 1 and ds.attrs["t_measured"] > 2000.0
+    for name, value in exact_free_gas().items():
+        assert ds[name + "_err"].item() <= 0.05 * abs(ds[name].item()), name
+        assert abs(ds[name].item() - value) <= Z * ds[name + "_err"].item(), name
+
+
 def test_transport_coefficients_follow_from_the_matrix():
     c = thermo.transport_coefficients(2.0, -1.0, -1.0, 5.0, T=1.0, mu=1.5)
     assert c["sigma"] == 2.0 and c["det"] == 9.0
@@ -84,7 +131,8 @@ def test_onsager_command_prints_every_coefficient_with_its_error(capsys):
 @pytest.mark.parametrize("args,name", [(["--method", "magic"], "--method"),
                                        (["--force", "-0.1"], "--force"),
                                        (["--replicas", "0"], "--replicas"),
-                                       (["--method", "fluctuation"], "--block-time")])
+                                       (["--method", "fluctuation"], "--block-time"),
+                                       (["--one-sided"], "--extrapolate")])
 def test_onsager_bad_input_is_one_line(args, name, error_line):
     assert main(["onsager", "--t-measure", "100", *args]) == 2
     line = error_line()

@@ -126,6 +126,7 @@ def test_a_bad_budget_is_one_line_naming_budget(tmp_path, budget, error_line):
 
 def test_an_onsager_point_costs_what_its_runs_cost(tmp_path, pilots):
     onsager_spec = {"kind": "onsager", "base": {"length": 10, "force": 0.1,
+                                                "symmetric": False, "extrapolate": False,
                                                 "t_measure": 4000, "replicas": 2},
                     "axes": {"barrier": [1.0]}}
     runs_spec = {"base": {"length": 10, "t_measure": 4000, "bins": 0},
@@ -138,6 +139,13 @@ def test_an_onsager_point_costs_what_its_runs_cost(tmp_path, pilots):
                                                       "symmetric": True}},
                             tmp_path / "s")}, pilots)
     assert len(symmetric.points[0].runs) == 8
+    extrapolated = plan({"m": ({**onsager_spec, "base": {**onsager_spec["base"],
+                                                         "symmetric": True,
+                                                         "extrapolate": True}},
+                               tmp_path / "x")}, pilots)
+    # +-f/2 for t_measure and +-f for t_measure / 8 in each direction, two replicas each
+    assert sorted({run.t_measure for run in extrapolated.points[0].runs}) == [500.0, 4000.0]
+    assert len(extrapolated.points[0].runs) == 16
     assert set(matrix.points[0].errors) == {"L_rr", "L_ru", "L_ur", "L_uu"}
 
 

@@ -19,8 +19,8 @@ from .figures import RECIPES, budget_record, figure, figure_parts
 from .files import atomic_path, write_netcdf
 from .heat_engine import heat_engine
 from .kernel import InelasticCollapse
-from .onsager import onsager
-from .params import COLLAPSE_TIME, ParameterError, RunParams
+from .onsager import FORCE, LARGE_SHIFT, onsager
+from .params import COLLAPSE_TIME, ParameterError, RunParams, relaxation_time
 from .plot import plot_run
 from .progress import ProgressLine
 from .replicas import run_replicas
@@ -195,8 +195,10 @@ def _summary(result) -> str:
                     f"{result['chi2_per_dof_J_rho']:.2f} (J_rho), "
                     f"{result['chi2_per_dof_J_u']:.2f} (J_u)")
     if not result["errors_reliable"]:
-        rows.append("warning: the run is not much longer than the correlation time; "
-                    "the error bars are themselves uncertain (run longer)")
+        rows.append(f"warning: the error bars cannot be trusted yet: the run lasts "
+                    f"{result['t_measured'] / result['relaxation_time']:.3g} relaxation "
+                    f"times L^2/2 = {result['relaxation_time']:g}, and a blocking error "
+                    f"needs 16 blocks of at least one (measure longer, or use replicas)")
     return "\n".join(rows)
 
 
@@ -230,7 +232,7 @@ def run_summary(ds) -> dict:
         "t_transient": a["t_transient"], "seed": int(a["seed"]),
         "bullet_density": float(ds.bullet_density),
         "errors_reliable": bool(a["errors_reliable"]), "version": a["coupledgas_version"],
-        "t_measured": a["t_measured"],
+        "t_measured": a["t_measured"], "relaxation_time": relaxation_time(a["length"]),
     }
     if "kappa" in ds:
         out["kappa"], out["kappa_err"] = float(ds.kappa), float(ds.kappa_err)
@@ -377,15 +379,19 @@ def onsager_command(
         Method.forces, "--method", help="forces: currents at (F_rho, F_u) = (f, 0) and "
         "(0, f), the Letter's way; fluctuation: one equilibrium run, Lmat = L S / 2 from "
         "the noise of the transferred particles and energy."),
-    force: float = typer.Option(0.04, "--force", help="f of the forces method."),
-    symmetric: bool = typer.Option(False, "--symmetric", help="Forces method: also run at "
-                                   "-f and take central differences."),
+    force: float = typer.Option(FORCE, "--force", help="f of the forces method: the "
+                                "largest force applied."),
+    symmetric: bool = typer.Option(True, "--symmetric/--one-sided", help="Forces method: "
+                                   "also run at -f and take central differences."),
+    extrapolate: bool = typer.Option(
+        True, "--extrapolate/--no-extrapolate", help="Forces method: central differences "
+        "at f/2 and f, extrapolated to zero force (Richardson); needs --symmetric."),
     t_transient: Optional[float] = T_TRANSIENT,
     t_measure: float = typer.Option(100000.0, "--t-measure", help="Measured time of each "
                                     "run (with --rel-err: the shortest)."),
     rel_err: Optional[float] = typer.Option(
-        None, "--rel-err", help="forces: each run until its currents have this relative "
-        "error; fluctuation: double the run until every matrix entry has it."),
+        None, "--rel-err", help="Run in rounds until every matrix entry has this relative "
+        "error (or until --t-max)."),
     t_max: Optional[float] = T_MAX,
     block_time: float = typer.Option(
         10000.0, "--block-time", help="Fluctuation method: shortest block for the noise "
@@ -401,14 +407,16 @@ def onsager_command(
     """Onsager matrix and sigma, kappa, S, ZT (the Letter's Eq. 4; Supplement Eqs. 6-7)."""
     ds = onsager(length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
                  n_rods=rods, rod_walls=rod_walls.value, method=method.value, force=force,
-                 symmetric=symmetric, t_transient=t_transient, t_measure=t_measure,
-                 rel_err=rel_err, t_max=t_max, block_time=block_time, replicas=replicas,
-                 workers=workers, seed=seed, interaction_range=interaction_range)
+                 symmetric=symmetric, extrapolate=extrapolate, t_transient=t_transient,
+                 t_measure=t_measure, rel_err=rel_err, t_max=t_max, block_time=block_time,
+                 replicas=replicas, workers=workers, seed=seed,
+                 interaction_range=interaction_range)
     if out is not None:
         write_netcdf(ds, out)
     result = {name: float(ds[name]) for name in ds.data_vars}
     result.update({k: ds.attrs[k] for k in ("method", "length", "barrier", "T", "mu",
-                                             "t_measured", "cpu_seconds", "events", "seed")})
+                                             "t_measured", "cpu_seconds", "events", "seed",
+                                             "rel_err_target", "target_reached")})
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -417,7 +425,16 @@ def onsager_command(
     for name in ("L_rr", "L_ru", "L_ur", "L_uu", "sigma", "kappa", "S", "ZT", "det"):
         typer.echo(f"  {name:6s}= {result[name]:+.5g} +- {result[name + '_err']:.2g}")
     typer.echo(f"  reciprocity: L_ru - L_ur = {result['reciprocity_gap']:+.2f} standard errors")
-    typer.echo(f"  {result['events']:,} events, {result['cpu_seconds']:.1f} CPU s")
+    if "nonlinear_shift" in result:
+        shift = result["nonlinear_shift"]
+        typer.echo(f"  the force's nonlinear correction: {shift:.1%} at most" + (
+            f" (above {LARGE_SHIFT:.0%}: the force is too large here, lower --force)"
+            if shift > LARGE_SHIFT else ""))
+    typer.echo(f"  {result['events']:,} events, {result['cpu_seconds']:.1f} CPU s, "
+               f"t = {result['t_measured']:g}")
+    if rel_err is not None:
+        typer.echo(f"  precision target {rel_err:g} on every entry: "
+                   f"{'reached' if result['target_reached'] else 'NOT reached by --t-max'}")
 
 
 @app.command("heat-engine")

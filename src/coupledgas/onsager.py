@@ -4,8 +4,16 @@ J = (Lmat / L) F (the Letter, Eq. 4), F = (F_rho, F_u).
 
 * ``forces`` (the Letter's way, Supplement Fig. 8): runs at (F_rho, F_u) = (f, 0) and
   (0, f); L_rr = L J_rho / f and L_ur = L J_u / f from the first, L_ru and L_uu from the
-  second. With ``symmetric`` also at -f, and L_ij = L (J_i(+f) - J_i(-f)) / 2f, which
-  removes the quadratic response.
+  second. With ``symmetric`` also at -f, and D(f) = L (J_i(+f) - J_i(-f)) / 2f, which
+  removes the quadratic response. With ``extrapolate`` (the default) also at +-f/2, and
+  L_ij = (4 D(f/2) - D(f)) / 3 (Richardson), which removes the cubic one too.
+
+  The signal grows with the force and the noise does not, so a large force buys
+  precision, and the extrapolation removes the bias it brings. At L = 20, h = 1 the
+  central differences D(f) of a long reference (f = 0.1 ... 0.4,
+  ``benchmarks/onsager_default.py --reference``) follow D(0) + c f^2, with c = 2.0 for
+  L_ru (D(0.2) is 2% off, D(0.4) 7%); the default f = 0.4 extrapolates from 0.2 and
+  0.4. Beyond f = 0.5 D(f) leaves the curve (README, "The Onsager matrix").
 * ``fluctuation``: one equilibrium run; the zero-frequency noise of the transferred
   particle number and energy, S_ij = lim (1/t) Cov(Q_i(t), Q_j(t)) = t Cov(J_i, J_j) of the
   run's mean currents, gives Lmat = L S / 2 (PHYSICS.md, fluctuation-dissipation). The
@@ -16,12 +24,14 @@ J = (Lmat / L) F (the Letter, Eq. 4), F = (F_rho, F_u).
   percent toward zero. Longer systems relax more slowly: check the plateau
   or raise ``block_time``.
 
-Which to use: at L = 20, h = 1 (``benchmarks/onsager_methods.py``, 60 CPU s each) the
-relative error of L_ru times sqrt(CPU seconds) is 1.24 by finite forces and 2.11 by
-fluctuations: forces reach a given error on L_ru in a third of the CPU time, and their
-error bars rest on the variance of the currents alone, which converges fast. It is the
-default. The fluctuation method gives all four entries from one equilibrium run with no
-nonlinear bias, and is the independent check.
+Which to use: the finite-force method is the default. At L = 20, h = 1 it reaches 5%
+on every entry in about a minute of CPU (README), and its error bars rest on the
+variance of the currents alone, which converges fast; with f = 0.04 at +f only it was
+already 3x faster than the fluctuation method on L_ru (``benchmarks/onsager_methods.py``:
+relative error of L_ru times sqrt(CPU seconds) 1.24 against 2.11), and the default is
+14x faster again (35 s of wall time where the former default took 489 s). The
+fluctuation method gives all four entries from one equilibrium run with no nonlinear
+bias at all, and is the independent check.
 
 Errors on sigma, kappa, S and ZT (Supplement, Eqs. 6-7) are propagated from the
 covariance of the matrix entries by Monte Carlo (a fixed seed, so results repeat).
@@ -31,6 +41,7 @@ from __future__ import annotations
 
 import inspect
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import replace
 
 import numpy as np
@@ -46,31 +57,101 @@ METHODS = ("forces", "fluctuation")
 #: shortest block (time units) for the fluctuation method's covariance (see above)
 BLOCK_TIME = 10000.0
 ENTRIES = ("L_rr", "L_ru", "L_ur", "L_uu")
+#: the forces method's default force f: the largest applied (see the module docstring)
+FORCE = 0.4
+#: with ``extrapolate``, the runs at f / 2 measure this many times longer than those at
+#: f: the split of a CPU budget that minimises the variance of (4 D(f/2) - D(f)) / 3
+#: when the currents' noise does not depend on the force (16 * 2^2 / 1, square-rooted)
+HALF_FORCE_SHARE = 8.0
+#: an extrapolation that moves an entry by more than this fraction has a force beyond
+#: the range where D(f) = a + c f^2 holds (at L = 20 the default moves L_ru by 2%)
+LARGE_SHIFT = 0.1
+#: a precision target's next round runs the time its errors predict (error ~ t^-1/2)
+#: times this margin, growing the time by at least GROWTH[0] and at most GROWTH[1]: a
+#: small margin, since a round more costs little (at L = 20 the default's errors fall
+#: short after the first round by a factor 5-8 in time, predicted to about 15%)
+MARGIN, GROWTH = 1.05, (1.1, 10.0)
 
 
-def _mean_currents(params: RunParams, rel_err, t_max, extend_to=None, block_time=0.0):
-    """One run: mean (J_rho, J_u), their covariance (with errors), time and CPU.
+def _advanced(run: Run) -> Run:
+    """``run`` advanced to its measured time (a process pool's task)."""
+    return run.advance()
 
-    ``extend_to``: a function of the covariance estimate returning True when precise
-    enough; the run's measured time is doubled until it is, or ``t_max`` is reached.
-    ``block_time``: the shortest block for the covariance.
+
+def _currents(run: Run, block_time):
+    """A run's mean (J_rho, J_u), their blocking covariance, time, CPU and events.
+
+    ``block_time``: the shortest block for the covariance (time units), at least the
+    run's own (``Run.min_block``).
     """
-    run = Run.start(params, n_bins=0, rel_err=None if extend_to else rel_err,
-                    t_max=None if extend_to else t_max).advance()
-    while True:
-        snap = np.array(run.snapshots["flows"])
-        moved = transferred(np.diff(snap, axis=0))
-        J = np.stack([moved["particles"].mean(-1), moved["energy"].mean(-1)], axis=-1)
-        cov = block_covariance(J / run.block_length,
-                               min_block=int(np.ceil(block_time / run.block_length)))
-        if extend_to is None or extend_to(cov, run.measured_time) or \
-                run.measured_time >= t_max * (1 - 1e-12):
-            break
-        run.extend_to(min(2 * run.measured_time, t_max))
-        run.advance()
-    run.dataset()  # checks the bookkeeping
+    snap = np.array(run.snapshots["flows"])
+    moved = transferred(np.diff(snap, axis=0))
+    J = np.stack([moved["particles"].mean(-1), moved["energy"].mean(-1)], axis=-1)
+    cov = block_covariance(J / run.block_length, min_block=max(
+        int(np.ceil(block_time / run.block_length)), run.min_block))
     return {"J": J.mean(axis=0) / run.block_length, "cov": cov, "time": run.measured_time,
             "cpu": run.kernel_seconds, "events": run.events}
+
+
+def _measured(jobs, groups, combine, rel_err, t_max, workers, block_time):
+    """Run ``jobs`` (``RunParams``) and combine them, in rounds until precise enough.
+
+    ``combine(results)`` turns the runs' ``_currents`` into the matrix entries, their
+    covariance and whether the errors are reliable. Without ``rel_err`` every run
+    measures its ``t_measure``. With it, ``groups`` (pairs of the jobs' indices and the
+    entries they measure: the F_rho runs give L_rr and L_ur, the F_u runs L_ru and L_uu)
+    are extended in rounds, the times of a group's runs scaled alike (``next_time``),
+    until each group's entries are known to ``rel_err`` reliably, or its longest runs
+    reach ``t_max``.
+
+    Returns
+    -------
+    results, values, covariance, reached
+        The runs' ``_currents``, the entries, their covariance, and whether the
+        precision target was reached (False without one).
+    """
+    runs = [Run.start(params, n_bins=0) for params in jobs]
+    times = [max(jobs[i].t_measure for i in members) for members, _ in groups]
+    shares = {i: jobs[i].t_measure / times[g] for g, (members, _) in enumerate(groups)
+              for i in members}
+    parallel = workers > 1 and len(jobs) > 1
+    with ProcessPoolExecutor(max_workers=int(workers)) if parallel else nullcontext() as pool:
+        while True:
+            runs = list((pool.map if parallel else map)(_advanced, runs))
+            results = [_currents(run, block_time) for run in runs]
+            values, covariance, reliable = combine(results)
+            reached = extended = False
+            if rel_err is None:
+                break
+            reached = True
+            for g, (members, entries) in enumerate(groups):
+                shortfall = float(np.max(np.diag(covariance)[entries]
+                                         / (rel_err * values[entries]) ** 2))
+                if reliable and shortfall <= 1.0:
+                    continue
+                reached = False
+                if times[g] >= t_max * (1 - 1e-12):
+                    continue
+                times[g] = next_time(times[g], shortfall, reliable, t_max)
+                for i in members:
+                    runs[i].extend_to(shares[i] * times[g])
+                extended = True
+            if not extended:
+                break
+    for run in runs:
+        run.dataset()  # checks the bookkeeping
+    return results, values, covariance, reached
+
+
+def next_time(t, shortfall, reliable, t_max) -> float:
+    """The next round's measured time under a precision target.
+
+    Errors fall as t^-1/2, so the target needs ``shortfall`` = (error / target)^2 times
+    the time: ``MARGIN`` times that, growing by at least ``GROWTH[0]`` and at most
+    ``GROWTH[1]`` (twice where the errors are not reliable yet), and at most ``t_max``.
+    """
+    growth = float(np.clip(MARGIN * shortfall, *GROWTH)) if reliable else 2.0
+    return min(t * growth, t_max)
 
 
 def _covariance_of_entries(C, n):
@@ -102,9 +183,9 @@ def propagate(values, covariance, T, mu, samples=20000, seed=0):
 
 
 def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
-            n_rods=None, rod_walls="thermal", method="forces", force=0.04,
-            symmetric=False, t_transient=None, t_measure=100000.0, rel_err=None,
-            t_max=None, block_time=BLOCK_TIME, replicas=1, workers=1,
+            n_rods=None, rod_walls="thermal", method="forces", force=FORCE,
+            symmetric=True, extrapolate=True, t_transient=None, t_measure=100000.0,
+            rel_err=None, t_max=None, block_time=BLOCK_TIME, replicas=1, workers=1,
             seed=1, interaction_range=0.0) -> xr.Dataset:
     """Onsager matrix L_rr, L_ru, L_ur, L_uu and sigma, kappa, S, ZT with errors.
 
@@ -116,15 +197,19 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
     method : {"forces", "fluctuation"}
         See the module docstring (forces is the default: more precise per CPU second).
     force : float
-        f of the forces method (the Letter: 0.04).
+        f of the forces method, the largest force applied (the Letter: 0.04, one-sided).
     symmetric : bool
-        Forces method: also run at -f and take central differences.
+        Forces method: also run at -f and take central differences (no quadratic bias).
+    extrapolate : bool
+        Forces method: central differences at f / 2 and f, extrapolated to zero force
+        (Richardson: (4 D(f/2) - D(f)) / 3, no cubic bias); needs ``symmetric``. The
+        runs at f / 2 measure ``HALF_FORCE_SHARE`` times longer.
     t_measure : float
-        Measured time of each run (with ``rel_err``: the shortest).
+        Measured time of each run (at f / 2 with ``extrapolate``; with ``rel_err``: the
+        shortest).
     rel_err : float, optional
-        Forces method: each run until its currents are known to this fraction.
-        Fluctuation method: the run's time is doubled until every matrix entry is known
-        to this fraction. Both stop at ``t_max`` (default 100 t_measure).
+        Run in rounds, every run's time scaled alike, until every matrix entry is known
+        to this fraction (reliably), or until ``t_max`` (default 100 t_measure).
     block_time : float
         Fluctuation method: the shortest block for the covariance (see above); the run
         must be many times longer.
@@ -136,40 +221,38 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
     xarray.Dataset
         Scalars ``L_rr``, ``L_ru``, ``L_ur``, ``L_uu``, ``sigma``, ``kappa``, ``S``,
         ``ZT``, ``det`` with ``_err``; ``reciprocity_gap`` = (L_ru - L_ur) in standard
-        errors; attrs: method, parameters, CPU seconds, events.
+        errors; forces method: ``nonlinear_shift``, the largest relative change that
+        the extrapolation made to an entry (above ``LARGE_SHIFT``: lower the force);
+        attrs: method, parameters, CPU seconds, events, whether a target was reached.
     """
     setup, base, t_max = _checked(
         length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
         n_rods=n_rods, rod_walls=rod_walls, method=method, force=force, symmetric=symmetric,
-        t_transient=t_transient, t_measure=t_measure, rel_err=rel_err, t_max=t_max,
-        block_time=block_time, replicas=replicas, workers=workers, seed=seed,
-        interaction_range=interaction_range)
+        extrapolate=extrapolate, t_transient=t_transient, t_measure=t_measure,
+        rel_err=rel_err, t_max=t_max, block_time=block_time, replicas=replicas,
+        workers=workers, seed=seed, interaction_range=interaction_range)
     force = float(force)
-
-    if method == "forces":
-        signs = (1.0, -1.0) if symmetric else (1.0,)
-        points = [(s * force, 0.0) for s in signs] + [(0.0, s * force) for s in signs]
-    else:
-        points = [(0.0, 0.0)]
+    points = force_points(method, force, symmetric, extrapolate)
     jobs = []
-    for p, (F_rho, F_u) in enumerate(points):
-        params = RunParams.create(**setup, F_rho=F_rho, F_u=F_u)
+    for p, (F_rho, F_u, share) in enumerate(points):
+        params = RunParams.create(**{**setup, "t_measure": share * t_measure},
+                                  F_rho=F_rho, F_u=F_u)
         jobs += [replace(params, replica=p * replicas + r) for r in range(replicas)]
-    check = _FluctuationPrecision(rel_err) if method == "fluctuation" and rel_err else None
-    block_time = float(block_time) if method == "fluctuation" else 0.0
-    args = ([rel_err] * len(jobs), [t_max] * len(jobs), [check] * len(jobs),
-            [block_time] * len(jobs))
-    if workers == 1 or len(jobs) == 1:
-        results = [_mean_currents(j, *a) for j, *a in zip(jobs, *args)]
-    else:
-        with ProcessPoolExecutor(max_workers=int(workers)) as pool:
-            results = list(pool.map(_mean_currents, jobs, *args))
-    per_point = [results[p * replicas:(p + 1) * replicas] for p in range(len(points))]
 
-    if method == "forces":
-        values, covariance = _from_forces(per_point, length, force, symmetric)
-    else:
-        values, covariance = _from_fluctuations(per_point[0], length)
+    def by_point(results):
+        return [results[p * replicas:(p + 1) * replicas] for p in range(len(points))]
+
+    def combine(results):
+        reliable = all(r["cov"].reliable for r in results)
+        if method == "fluctuation":
+            return (*_from_fluctuations(by_point(results)[0], length), reliable)
+        return (*_from_forces(by_point(results), length, force, symmetric, extrapolate)[:2],
+                reliable)
+
+    groups = measurement_groups(method, len(jobs))
+    block_time = float(block_time) if method == "fluctuation" else 0.0
+    results, values, covariance, reached = _measured(jobs, groups, combine, rel_err,
+                                                     t_max, workers, block_time)
     errors = np.sqrt(np.diag(covariance))
     coefficients = propagate(values, covariance, T, mu)
     data = {}
@@ -177,15 +260,18 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
         data[name], data[name + "_err"] = value, err
     for name, (value, err) in coefficients.items():
         data[name], data[name + "_err"] = value, err
+    if method == "forces" and extrapolate:
+        shift = _from_forces(by_point(results), length, force, symmetric, extrapolate)[2]
+        data["nonlinear_shift"] = float(np.max(np.abs(shift / values)))
     gap_err = np.sqrt(max(covariance[1, 1] + covariance[2, 2] - 2 * covariance[1, 2], 0.0))
     data["reciprocity_gap"] = (values[1] - values[2]) / gap_err if gap_err > 0 else 0.0
     attrs = {k: v for k, v in base.as_attrs().items()
              if k not in ("T_left", "T_right", "mu_left", "mu_right", "F_rho", "F_u")}
     attrs.update(T=T, mu=mu, method=method, force=force if method == "forces" else 0.0,
-                 block_time=block_time,
-                 symmetric=int(symmetric), replicas=int(replicas),
-                 rel_err_target=rel_err or 0.0,
-                 t_measured=float(np.mean([r["time"] for r in results])),
+                 block_time=block_time, symmetric=int(symmetric),
+                 extrapolate=int(extrapolate), replicas=int(replicas),
+                 rel_err_target=rel_err or 0.0, target_reached=int(reached),
+                 t_measured=float(max(r["time"] for r in results)),
                  cpu_seconds=float(sum(r["cpu"] for r in results)),
                  events=int(sum(r["events"] for r in results)),
                  coupledgas_version=__version__)
@@ -210,7 +296,7 @@ def check(**parameters) -> None:
 
 
 def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, method, force,
-             symmetric, t_transient, t_measure, rel_err, t_max, block_time, replicas,
+             symmetric, extrapolate, t_transient, t_measure, rel_err, t_max, block_time, replicas,
              workers, seed, interaction_range):
     """Check every keyword of ``onsager``; a bad one raises ParameterError.
 
@@ -222,8 +308,11 @@ def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, meth
     """
     if method not in METHODS:
         raise ParameterError("method", f"must be one of {', '.join(METHODS)}, got {method!r}")
-    if symmetric not in (True, False):
-        raise ParameterError("symmetric", f"must be true or false, got {symmetric!r}")
+    for name, value in (("symmetric", symmetric), ("extrapolate", extrapolate)):
+        if value not in (True, False):
+            raise ParameterError(name, f"must be true or false, got {value!r}")
+    if method == "forces" and extrapolate and not symmetric:
+        raise ParameterError("extrapolate", "needs central differences (symmetric)")
     setup = dict(length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
                  n_rods=n_rods, rod_walls=rod_walls, t_transient=t_transient,
                  t_measure=t_measure, seed=seed, interaction_range=interaction_range)
@@ -258,29 +347,81 @@ def _number(name, value) -> float:
         raise ParameterError(name, f"must be a number, got {value!r}") from None
 
 
-class _FluctuationPrecision:
-    """Picklable stopping rule: every entry of the noise matrix known to ``rel_err``."""
+def force_points(method, force, symmetric=True, extrapolate=True):
+    """The runs of an Onsager matrix: (F_rho, F_u, share of ``t_measure``) each.
 
-    def __init__(self, rel_err):
-        self.rel_err = rel_err
+    Forces method: for F_rho, then F_u, the magnitudes f / 2 (with ``extrapolate``, share
+    ``HALF_FORCE_SHARE`` relative to the runs at f) and f, each at +f and (``symmetric``)
+    -f; the shares are scaled so that the longest is 1. Fluctuation method: one run at
+    zero force.
+    """
+    if method == "fluctuation":
+        return [(0.0, 0.0, 1.0)]
+    sizes = ((0.5 * force, 1.0), (force, 1.0 / HALF_FORCE_SHARE)) if extrapolate else \
+        ((force, 1.0),)
+    signs = (1.0, -1.0) if symmetric else (1.0,)
+    return [(s * f if direction == 0 else 0.0, s * f if direction == 1 else 0.0, share)
+            for direction in (0, 1) for f, share in sizes for s in signs]
 
-    def __call__(self, cov, measured_time):
-        return bool(cov.reliable and np.all(cov.error <= self.rel_err * np.abs(cov.covariance)))
+
+def measurement_groups(method, n_runs):
+    """Which runs measure which entries: pairs of run indices (in the order of
+    ``force_points``, replicas included) and entry indices (``ENTRIES``).
+
+    Forces method: the first half, at F_rho, gives L_rr and L_ur; the second, at F_u,
+    L_ru and L_uu. Fluctuation method: every run gives every entry.
+    """
+    if method == "fluctuation":
+        return [(list(range(n_runs)), [0, 1, 2, 3])]
+    half = n_runs // 2
+    return [(list(range(half)), [0, 2]), (list(range(half, n_runs)), [1, 3])]
 
 
-def _from_forces(per_point, length, force, symmetric):
-    """Entries and their covariance from finite-force runs (replicas averaged)."""
+def _from_forces(per_point, length, force, symmetric, extrapolate):
+    """Entries and their covariance from the finite-force runs (replicas averaged)."""
     def mean_and_cov(results):
         K = len(results)
         return (np.mean([r["J"] for r in results], axis=0),
                 sum(r["cov"].covariance for r in results) / K**2)
 
-    stats = [mean_and_cov(r) for r in per_point]
-    if symmetric:  # J(+force) - J(-force): the response to a force 2 force
-        (Jp_r, Cp_r), (Jm_r, Cm_r), (Jp_u, Cp_u), (Jm_u, Cm_u) = stats
-        return entries_from_forces((Jp_r - Jm_r, Cp_r + Cm_r), (Jp_u - Jm_u, Cp_u + Cm_u),
-                                   length, 2 * force)
-    return entries_from_forces(*stats, length, force)
+    return forces_entries([mean_and_cov(r) for r in per_point], length, force, symmetric,
+                          extrapolate)
+
+
+def forces_entries(measured, length, force, symmetric=True, extrapolate=True):
+    """Onsager entries and their covariance from the runs of ``force_points``.
+
+    Parameters
+    ----------
+    measured : list of (J, C)
+        Per force point, in the order of ``force_points``: the mean currents
+        J = (J_rho, J_u) and their 2 x 2 covariance.
+    length, force, symmetric, extrapolate
+        As for ``onsager``.
+
+    Returns
+    -------
+    values, covariance
+        As ``entries_from_forces``: L J / f, central differences
+        D(f) = L (J(+f) - J(-f)) / 2f, or their extrapolation (4 D(f/2) - D(f)) / 3.
+    shift : ndarray (4,)
+        What the extrapolation changed, (4 D(f/2) - D(f)) / 3 - D(f/2) (zero without
+        it): a large shift says the force is beyond the range where D(f) is a + c f^2.
+    """
+    per_size = 2 if symmetric else 1
+    sizes = (0.5 * force, force) if extrapolate else (force,)
+
+    def differenced(first):  # (J, C) of the points from ``first``: J(+f) - J(-f)
+        (J, C), *minus = measured[first:first + per_size]
+        return (J - minus[0][0], C + minus[0][1]) if minus else (J, C)
+
+    estimates = [entries_from_forces(differenced(k * per_size),
+                                     differenced((len(sizes) + k) * per_size),
+                                     length, per_size * f) for k, f in enumerate(sizes)]
+    if extrapolate:
+        (half, C_half), (full, C_full) = estimates
+        return (4.0 * half - full) / 3.0, (16.0 * C_half + C_full) / 9.0, (half - full) / 3.0
+    return (*estimates[0], np.zeros(4))
 
 
 def entries_from_forces(rho_run, u_run, length, force):

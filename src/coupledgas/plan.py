@@ -7,19 +7,20 @@ measured time by one common factor so that the plan fits a budget.
 The model
 ---------
 A point is one or more simulated runs (a run point: one; an engine point: one circuit of
-two channels; an Onsager point: two or four finite-force runs, or one equilibrium run,
-times its replicas). For each run a **pilot** (``PILOT_SECONDS`` of CPU) measures, after
-a short transient of its own, the events per unit of simulated time ``r``, the events per
-CPU second ``e`` of this machine at this size, and the currents with their blocking
-errors over the pilot's measured time ``t_p``. Then
+two channels; an Onsager point: two to eight finite-force runs (``onsager.force_points``),
+or one equilibrium run, times its replicas). For each run a **pilot** (``PILOT_SECONDS``
+of CPU) measures, after a short transient of its own, the events per unit of simulated
+time ``r``, the events per CPU second ``e`` of this machine at this size, and the
+currents with their blocking errors over the pilot's measured time ``t_p``. Then
 
 * core-seconds = (t_transient + t_measure) r / e (an engine point: its CPU seconds per
   unit of simulated time, reservoir updates included, times its simulated time);
 * relative error at a measured time t: the pilot's, times sqrt(t_p / t);
 * with a precision target ``rel_err``: t_measure = t_p (pilot's relative error /
   rel_err)^2 for the slowest current (J_rho and J_u; a closed channel: J_u), within
-  [t_measure, t_max] (an Onsager fluctuation point: the Wishart error of its noise
-  matrix with blocks of ``block_time``, and its doubling of the measured time).
+  [t_measure, t_max] (an Onsager point: its entries' errors, from the pilots' currents
+  as ``onsager.forces_entries`` combines them, or the Wishart error of its noise matrix
+  with blocks of ``block_time``, through the rounds of ``onsager.next_time``).
 
 What it assumes: (1) the event rate after the pilot's transient (the point's own, or
 shorter: see ``_run_pilot``) is the steady state's, and holds during the transient too
@@ -29,11 +30,13 @@ its point marked ``drifting`` (lossy bounces: the rate grows 150-fold over thous
 time units, and the plan can be off by 2.5x). (2) The machine runs the points as fast as
 it ran the pilots (both are CPU seconds, so other load on the machine changes little).
 (3) Errors fall as 1 / sqrt(t), and the pilot's blocking errors are right: short pilots
-see only the faster correlations and know a current near zero poorly, so a precision
-target's time can be off by a factor of several there (such errors are marked
-``uncertain``). (4) A point's fixed costs (starting the run, its Dataset) are measured;
-a worker process's loading of the compiled kernel (``Plan.load_seconds``, once per
-worker) is reported beside the total, not in it. Points whose file exists count as
+see only the faster correlations (blocks shorter than the relaxation time L^2 / 2,
+which make a current's error too large: 1.35x at L = 80, so a target's time is up to
+1.8x too long there) and know a current near zero poorly, so a precision target's time
+can be off by a factor of several there (such errors are marked ``uncertain``).
+(4) A point's fixed costs (starting the run, its Dataset) are measured; a worker
+process's loading of the compiled kernel (``Plan.load_seconds``, once per worker) is
+reported beside the total, not in it. Points whose file exists count as
 done: cost 0, no pilot. Pilots are shared by points that differ only in times, seed or
 replica (the same channel and forces).
 
@@ -59,7 +62,16 @@ import numpy as np
 
 from .files import write_text
 from .heat_engine import heat_engine
-from .onsager import _checked, onsager
+from .observables import block_estimate
+from .onsager import (
+    ENTRIES,
+    _checked,
+    force_points,
+    forces_entries,
+    measurement_groups,
+    next_time,
+    onsager,
+)
 from .params import ParameterError, RunParams, positive
 from .simulate import N_BLOCKS, Run, transferred
 from .sweep import SweepSpec, digest, point_path
@@ -416,8 +428,10 @@ def _run_pilot(params: RunParams, n_bins: int, seconds: float) -> Pilot:
     fixed += time.process_time() - made
     moved = transferred(np.diff(np.array(run.snapshots["flows"]), axis=0))
     series = [moved[key].mean(axis=-1) / run.block_length for key in ("particles", "energy")]
-    estimates = {name: (float(est.mean), float(est.error))
-                 for name, est in run.current_estimates().items()}
+    # a pilot is shorter than the relaxation time at large L: its own blocking level
+    # (the runs' errors with blocks of L^2 / 2 are smaller, 1.35x at L = 80)
+    estimates = {name: (float(est.mean), float(est.error)) for name, est in (
+        (name, block_estimate(values)) for name, values in zip(("J_rho", "J_u"), series))}
     correlation = np.corrcoef(*series)[0, 1]
     return Pilot(events_per_time=(run.events - after_transient) / run.measured_time,
                  events_per_second=run.events / max(cpu, 1e-3),
@@ -512,20 +526,18 @@ def onsager_runs(settings: dict) -> tuple:
     Returns
     -------
     tuple
-        (list of ``RunParams``, one per force point (replicas not repeated); the number
-        of replicas; the bound keywords of ``onsager`` with defaults; t_max)
+        (list of ``RunParams``, one per force point of ``onsager.force_points``
+        (replicas not repeated), each with its share of ``t_measure``; the number of
+        replicas; the bound keywords of ``onsager`` with defaults; t_max)
     """
     bound = inspect.signature(onsager).bind(**settings)
     bound.apply_defaults()
     kw = dict(bound.arguments)
     setup, _, t_max = _checked(**kw)
-    force = float(kw["force"])
-    if kw["method"] == "forces":
-        signs = (1.0, -1.0) if kw["symmetric"] else (1.0,)
-        forces = [(s * force, 0.0) for s in signs] + [(0.0, s * force) for s in signs]
-    else:
-        forces = [(0.0, 0.0)]
-    runs = [RunParams.create(**setup, F_rho=F_rho, F_u=F_u) for F_rho, F_u in forces]
+    points = force_points(kw["method"], float(kw["force"]), kw["symmetric"],
+                          kw["extrapolate"])
+    runs = [RunParams.create(**{**setup, "t_measure": share * float(kw["t_measure"])},
+                             F_rho=F_rho, F_u=F_u) for F_rho, F_u, share in points]
     return runs, int(kw["replicas"]), kw, t_max
 
 
@@ -533,36 +545,42 @@ def _plan_onsager_point(point, pilots: Pilots, plan: PointPlan):
     runs, replicas, kw, t_max = onsager_runs(point.params())
     pilots_of = [pilots.run(params, 0) for params in runs]
     rel_err, t_measure = kw["rel_err"], float(kw["t_measure"])
+    shares = [params.t_measure / t_measure for params in runs]
     plan.target = rel_err
     if kw["method"] == "fluctuation":
         pilot = pilots_of[0]
         block_time = float(kw["block_time"])
         rho = max(abs(pilot.correlation), 1e-3)
 
-        def wishart(t):  # relative errors of the diagonal and off-diagonal entries
-            n = max(t / block_time - 1.0, 1.0) * replicas
-            return math.sqrt(2.0 / n), math.sqrt((1.0 + rho**2) / n) / rho
-
-        t = t_measure
-        if rel_err:
-            while max(wishart(t)) > rel_err and t < t_max:
-                t = min(2.0 * t, t_max)
-        diagonal, off = wishart(t)
-        plan.errors = {"L_rr": diagonal, "L_ru": off, "L_ur": off, "L_uu": diagonal}
-        times = [t]
+        def relative_errors(times):  # Wishart: the diagonal and off-diagonal entries
+            n = max(times[0] / block_time - 1.0, 1.0) * replicas
+            diagonal, off = math.sqrt(2.0 / n), math.sqrt((1.0 + rho**2) / n) / rho
+            return {"L_rr": diagonal, "L_ru": off, "L_ur": off, "L_uu": diagonal}
     else:
-        times = []
-        for params, pilot in zip(runs, pilots_of):
-            times.append(_target_time(pilot, ("J_rho", "J_u"), rel_err, t_measure, t_max)
-                         if rel_err else t_measure)
-        half = len(runs) // 2  # the F_rho runs, then the F_u runs
-        gain = math.sqrt(replicas * half)  # replicas and the runs at -f average down
-        sources = {"L_rr": (0, "J_rho"), "L_ur": (0, "J_u"), "L_ru": (half, "J_rho"),
-                   "L_uu": (half, "J_u")}
-        plan.errors = {name: pilots_of[k].relative_error(current, times[k]) / gain
-                       for name, (k, current) in sources.items()}
-        plan.uncertain = tuple(name for name, (k, current) in sources.items()
-                               if not pilots_of[k].significant(current))
+        def relative_errors(times):  # the pilots' currents at these measured times
+            measured = [(np.array([p.estimates[n][0] for n in ("J_rho", "J_u")]),
+                         np.diag([p.error(n, t) ** 2 / replicas for n in ("J_rho", "J_u")]))
+                        for p, t in zip(pilots_of, times)]
+            values, covariance, _ = forces_entries(measured, kw["length"],
+                                                   float(kw["force"]), kw["symmetric"],
+                                                   kw["extrapolate"])
+            with np.errstate(divide="ignore"):
+                return dict(zip(ENTRIES, np.sqrt(np.diag(covariance)) / np.abs(values)))
+
+        at_pilots = relative_errors([p.t_measured for p in pilots_of])
+        plan.uncertain = tuple(n for n, e in at_pilots.items() if not e <= 0.5)
+    times = [t_measure * share for share in shares]
+    for members, entries in measurement_groups(kw["method"], len(runs)):
+        t = t_measure  # the rounds of ``onsager._measured``: the group's longest runs
+        while rel_err and t < t_max:
+            errors = relative_errors(times)
+            worst = max(errors[ENTRIES[e]] for e in entries)
+            if worst <= rel_err:
+                break
+            t = next_time(t, (worst / rel_err) ** 2, True, t_max)
+            for i in members:
+                times[i] = t * shares[i]
+    plan.errors = relative_errors(times)
     plan.drifting = any(pilot.drifting for pilot in pilots_of)
     plan.runs = [_run_cost(params.t_transient, t, pilot) for params, pilot, t in
                  zip(runs, pilots_of, times) for _ in range(replicas)]
