@@ -1,7 +1,9 @@
 """Figure recipes end to end on a tiny grid (the real presets are benchmarks, not tests)."""
 
 import json
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -256,3 +258,59 @@ def test_passing_recipe_compares_the_rules_with_the_threshold(tmp_path, monkeypa
     assert abs(smooth["J_rho"][0] - threshold["J_rho"]) < 4 * np.hypot(
         smooth["J_rho_err"][0], threshold["J_rho_err"])
     assert (tmp_path / "passing.png").stat().st_size > 5000
+
+
+@pytest.mark.slow
+def test_fig5_1280_recipe_reports_the_hot_end(tmp_path, monkeypatch):
+    original = figures.RECIPES["fig5-1280"]
+
+    def tiny(preset):
+        specs = original.specs("paper")
+        specs["hot-end"]["base"].update(length=40.0, t_measure=10000.0, bins=8)
+        specs["hot-end"]["axes"]["F_u"] = [0.1, 1.4]
+        return specs
+
+    monkeypatch.setitem(figures.RECIPES, "fig5-1280", replace(original, specs=tiny))
+    assert main(["figure", "fig5-1280", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "fig5-1280.json").read_text())
+    mixed, pure = summary["points"]
+    # as the fig5 test: mixed near equilibrium, bullets only (1% criterion) at F_u = 1.4
+    assert 0.6 < mixed["hot_end_mass"] < 0.9 and mixed["near_pure_extent"] == 0.0
+    assert pure["hot_end_mass"] > 0.995 and pure["pure_extent"] >= 5.0
+    assert pure["near_pure_extent"] >= pure["pure_extent"]
+    assert not mixed["errors_reliable"]  # 12 relaxation times L^2 / 2, not 16
+    assert summary["cpu_seconds"] > 0
+    assert (tmp_path / "fig5-1280.png").stat().st_size > 5000
+
+
+@pytest.mark.slow
+def test_fig4_160_recipe_finds_the_sign_change_at_both_lengths(tmp_path, monkeypatch):
+    original = figures.RECIPES["fig4-160"]
+
+    def tiny(preset):
+        specs = original.specs("paper")
+        specs["sign-change"]["base"].update(F_u=0.3, t_measure=20000.0)
+        specs["sign-change"]["axes"] = {"length": [10.0, 20.0],
+                                        "barrier": [0.0, 0.5, 1.0, 2.0]}
+        return specs
+
+    monkeypatch.setitem(figures.RECIPES, "fig4-160", replace(original, specs=tiny))
+    assert main(["figure", "fig4-160", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "fig4-160.json").read_text())
+    # free particles flow down the temperature bias, h = 1 gives the inverse current:
+    # a sign change in between at both lengths
+    assert all(0.0 < h < 1.0 for h in summary["h_star"])
+    assert all(0.0 < e < 0.5 for e in summary["h_star_err"])
+    assert summary["cpu_seconds"] > 0 and summary["errors_reliable"]
+    assert (tmp_path / "fig4-160.png").stat().st_size > 5000
+
+
+def test_the_gallery_redraws_the_fig4_160_spot_check_from_its_committed_points(tmp_path):
+    gallery = Path(__file__).parents[1] / "docs" / "figures" / "fig4-160-data"
+    shutil.copytree(gallery, tmp_path / "fig4-160-data")
+    points = sorted((tmp_path / "fig4-160-data").rglob("points/*.nc"))
+    assert main(["figure", "fig4-160", "--out", str(tmp_path)]) == 0
+    assert sorted((tmp_path / "fig4-160-data").rglob("points/*.nc")) == points  # none run
+    summary = json.loads((tmp_path / "fig4-160.json").read_text())
+    # the sign change at the Letter's L = 160 lies below the one at L = 40
+    assert 0.2 < summary["h_star"][1] < summary["h_star"][0] < 0.5

@@ -6,8 +6,9 @@ A recipe is a ``Recipe``: ``specs(preset)`` gives the sweep specs (runs, engine 
 Onsager matrices), ``extra(results)`` what is derived from the sweeps' results (a
 linear-response prediction, say), ``draw(results, out)`` the figure,
 ``summary(results)`` what the figure finds. ``RECIPES`` holds them by name, grouped by
-source: ``letter`` (Figs. 2-5), ``supplement`` (Figs. 6-9), ``slides``, ``encounters``
-(dissipation and other passing rules) and ``finite_range`` (the barrier of range r);
+source: ``letter`` (Figs. 2-5), ``letter_sizes`` (spot checks at the Letter's sizes),
+``supplement`` (Figs. 6-9), ``slides``, ``encounters`` (dissipation and other passing
+rules) and ``finite_range`` (the barrier of range r);
 ``common`` holds what they share.
 """
 
@@ -42,6 +43,14 @@ from .letter import (
     _fig5_draw,
     _fig5_specs,
     _fig5_summary,
+)
+from .letter_sizes import (
+    _fig4_160_draw,
+    _fig4_160_specs,
+    _fig4_160_summary,
+    _fig5_1280_draw,
+    _fig5_1280_specs,
+    _fig5_1280_summary,
 )
 from .slides import (
     _engine_draw,
@@ -125,6 +134,16 @@ RECIPES = {recipe.name: recipe for recipe in (
         data_name="fig8",
         draw=_coefficients_by_size_draw(
             FIG9_COEFFICIENTS, "Fig. 9: transport coefficients and ZT against L (h = 1)")),
+    Recipe(
+        name="fig4-160",
+        description="spot check at the Letter's size: the sign change of J_rho with h at "
+                    "L = 160, F_u = 0.1, against h* ~ L^-1/2 from L = 40 (0.2 CPU hours)",
+        specs=_fig4_160_specs, draw=_fig4_160_draw, summary=_fig4_160_summary),
+    Recipe(
+        name="fig5-1280",
+        description="spot check at the Letter's size: <m(x)> at the hot end at L = 1280 "
+                    "for F_u = 0.35, 0.4, 0.45 (about 3 CPU hours)",
+        specs=_fig5_1280_specs, draw=_fig5_1280_draw, summary=_fig5_1280_summary),
     Recipe(
         name="phase-transition",
         description="heat baths: kappa(dT, L), kappa ~ L^alpha, <m(x)>; locates the "

@@ -1,0 +1,168 @@
+"""Spot checks at the Letter's own sizes, beside its statements: ``fig5-1280`` (is the
+hot end pure bullets from F_u ~ 0.4 on, at L = 1280?) and ``fig4-160`` (where does J_rho
+change sign with h at L = 160, and does h* follow the L^-1/2 law from L = 40?).
+
+The gallery's other recipes reduce the sizes; these points are the Letter's, so they
+are few and expensive (each summary gives its CPU time). Both presets are the same: a
+spot check is its size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..critical import _root, power_law
+from .common import PURE, _pyplot, _save
+from .letter import FIG4_FORCE
+
+#: Fig. 5 at L = 1280: forces around the Letter's onset F_u(c) ~ 0.4, each measured for
+#: FIG5_T_MEASURE after the default transient L^2 / 2
+FIG5_LENGTH, FIG5_FORCES, FIG5_T_MEASURE = 1280.0, (0.35, 0.4, 0.45), 2e4
+#: <m(x)> within this fraction of (M1 - M2) of M1 is "near pure": the Letter's Fig. 5(b)
+#: cannot tell it from M1 (a 1% criterion, ``PURE``, is the gallery's strict reading)
+NEAR_PURE = 0.04
+#: Fig. 4 at L = 160 and, for h* ~ L^-1/2, at L = 40: barriers around the sign change
+FIG4_LENGTHS = (40.0, 160.0)
+FIG4_BARRIERS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.6)
+FIG4_T_MEASURE = 3e5
+
+
+def _fig5_1280_specs(preset):
+    return {"hot-end": {"base": {"length": FIG5_LENGTH, "barrier": 1.0, "F_rho": 0.0,
+                                 "m_bullet": 1.0, "m_rod": 0.5, "bins": 128,
+                                 "t_measure": FIG5_T_MEASURE},
+                        "axes": {"F_u": list(FIG5_FORCES)}}}
+
+
+def _fig4_160_specs(preset):
+    return {"sign-change": {"base": {"F_rho": 0.0, "F_u": FIG4_FORCE, "bins": 0,
+                                     "t_measure": FIG4_T_MEASURE},
+                            "axes": {"length": list(FIG4_LENGTHS),
+                                     "barrier": list(FIG4_BARRIERS)}}}
+
+
+def _hot_end(ds):
+    """Per force: <m(0+)> and its error, and how far from the hot end <m(x)> stays
+    strictly pure (within ``PURE``) and near pure (within ``NEAR_PURE``) of M1."""
+    heavy, light = ds.attrs["base_m_bullet"], ds.attrs["base_m_rod"]
+    x = ds.x_edge_rel.values * ds.attrs["base_length"]
+    rows = []
+    for k in range(ds.sizes["F_u"]):
+        m = ds.mean_mass.values[k]
+        extent = {}
+        for name, fraction in (("strict", PURE), ("near", NEAR_PURE)):
+            level = heavy - fraction * (heavy - light)
+            outside = np.nonzero(m < level)[0]
+            first = outside[0] if outside.size else m.size
+            extent[name] = float(x[first - 1]) if first > 0 else 0.0
+        rows.append({"F_u": float(ds.F_u[k]), "hot_end_mass": float(m[0]),
+                     "hot_end_mass_err": float(ds.mean_mass_err.values[k, 0]),
+                     "pure_extent": extent["strict"], "near_pure_extent": extent["near"],
+                     "J_rho": float(ds.J_rho[k]), "J_rho_err": float(ds.J_rho_err[k]),
+                     "errors_reliable": bool(ds.errors_reliable.values[k] == 1),
+                     "cpu_seconds": float(ds.cpu_seconds.values[k])})
+    return rows
+
+
+def _sign_change(ds):
+    """h* (the root of J_rho(h), ``critical._root``) per length, the exponent of
+    h* ~ L^beta between them, and h* at the largest length predicted from the smallest
+    by the slides' L^-1/2."""
+    h = ds.barrier.values
+    lengths = ds.length.values
+    roots = [_root(h, ds.J_rho.sel(length=L).values, ds.J_rho_err.sel(length=L).values)
+             for L in lengths]
+    h_star, h_err = np.array([r[0] for r in roots]), np.array([r[1] for r in roots])
+    beta, beta_err, _ = power_law(lengths, h_star, h_err)
+    scale = (lengths[-1] / lengths[0]) ** -0.5
+    return {"lengths": lengths.tolist(), "h_star": h_star.tolist(), "h_star_err": h_err.tolist(),
+            "exponent": beta, "exponent_err": beta_err,
+            "predicted_h_star": float(h_star[0] * scale),
+            "predicted_h_star_err": float(h_err[0] * scale)}
+
+
+def _rounded(value, digits):
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def _fig5_1280_summary(results):
+    ds = results["hot-end"]
+    rows = _hot_end(ds)
+    return {
+        "length": ds.attrs["base_length"], "t_measure": ds.attrs["base_t_measure"],
+        "points": [{k: (_rounded(v, 5) if isinstance(v, float) else v)
+                    for k, v in row.items()} for row in rows],
+        "cpu_seconds": round(sum(row["cpu_seconds"] for row in rows), 1),
+        "criteria": f"pure: <m> within {PURE:.0%} of M1 - M2 of M1 (the fig5 recipe's "
+                    f"onset); near pure: within {NEAR_PURE:.0%}, what the Letter's Fig. 5(b) "
+                    f"cannot tell from M1; extents in x from the hot end",
+        "letter": "at F_u(c) ~ 0.4 the hot end is exclusively occupied by the bullets; "
+                  "beyond it a pure bullet domain grows"}
+
+
+def _fig4_160_summary(results):
+    ds = results["sign-change"]
+    change = _sign_change(ds)
+    return {
+        "F_u": ds.attrs["base_F_u"], "barriers": ds.barrier.values.tolist(),
+        "J_rho": np.round(ds.J_rho.values, 6).tolist(),
+        "J_rho_err": np.round(ds.J_rho_err.values, 6).tolist(),
+        **{k: (np.round(v, 4).tolist() if isinstance(v, list) else _rounded(v, 4))
+           for k, v in change.items()},
+        "errors_reliable": bool(np.all(ds.errors_reliable.values == 1)),
+        "cpu_seconds": round(float(np.nansum(ds.cpu_seconds.values)), 1),
+        "letter": "L = 160, F_u = 0.1: J_rho > 0 as h -> 0, negative in between; the "
+                  "slides: h* ~ L^-1/2"}
+
+
+def _fig5_1280_draw(results, out):
+    plt = _pyplot()
+    ds = results["hot-end"]
+    rows = _hot_end(ds)
+    fig, ax = plt.subplots(figsize=(6.5, 4.4))
+    x = ds.x_edge_rel.values * ds.attrs["base_length"]
+    heavy, light = ds.attrs["base_m_bullet"], ds.attrs["base_m_rod"]
+    shown = x <= 0.25 * ds.attrs["base_length"]
+    for k, row in enumerate(rows):
+        m, err = ds.mean_mass.values[k], ds.mean_mass_err.values[k]
+        color = plt.cm.viridis(k / max(len(rows) - 1, 1))
+        ax.plot(x[shown], m[shown], color=color, label=rf"$\mathcal{{F}}_u$ = {row['F_u']:g}: "
+                rf"$\langle m(0^+)\rangle$ = {row['hot_end_mass']:.3f} $\pm$ "
+                rf"{row['hot_end_mass_err']:.3f}")
+        ax.fill_between(x[shown], (m - err)[shown], (m + err)[shown], color=color, alpha=0.3)
+    for fraction, style in ((PURE, "--"), (NEAR_PURE, ":")):
+        ax.axhline(heavy - fraction * (heavy - light), color="0.5", lw=0.8, ls=style)
+    trusted = "" if all(row["errors_reliable"] for row in rows) else \
+        "\nbands: errors not reliable, the run is shorter than 16 L²/2"
+    ax.set_xlabel("x (hot end left)")
+    ax.set_ylabel(r"$\langle m(x) \rangle$")
+    ax.set_title(f"Fig. 5 at L = {ds.attrs['base_length']:g}: t = "
+                 f"{ds.attrs['base_t_measure']:g} after L²/2 (dashed: pure within 1%, "
+                 f"dotted: 4%){trusted}", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    _save(fig, out)
+
+
+def _fig4_160_draw(results, out):
+    plt = _pyplot()
+    ds = results["sign-change"]
+    change = _sign_change(ds)
+    lengths = ds.length.values
+    fig, ax = plt.subplots(figsize=(6.5, 4.4))
+    for k, L in enumerate(lengths):
+        d = ds.sel(length=L)
+        ax.errorbar(d.barrier, d.J_rho, d.J_rho_err, marker="o", ms=4, capsize=2,
+                    label=f"L = {L:g}: h* = {change['h_star'][k]:.3f} $\\pm$ "
+                          f"{change['h_star_err'][k]:.3f}")
+    ax.axvspan(change["predicted_h_star"] - change["predicted_h_star_err"],
+               change["predicted_h_star"] + change["predicted_h_star_err"], color="0.85",
+               label=f"h*({lengths[0]:g}) ({lengths[-1]:g}/{lengths[0]:g})$^{{-1/2}}$")
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_xlabel("h")
+    ax.set_ylabel(r"$J_\rho$")
+    ax.set_title(f"Fig. 4 at the Letter's L = {lengths[-1]:g}: the sign change of J_rho "
+                 f"(F_u = {ds.attrs['base_F_u']:g}, F_rho = 0)", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    _save(fig, out)
