@@ -34,10 +34,11 @@ def test_free_gas_onsager_matrix_is_exact(method):
 
 @pytest.fixture(scope="module")
 def letter_point():
-    # f = 0.1 lies in the linear regime (the Letter: F_u < 0.3); the fluctuation method
-    # needs blocks on the cross term's plateau (5000-10000 at L = 20) and many of them
+    # the forces method's default: +-0.2 and +-0.4 extrapolated to zero force; the
+    # fluctuation method needs blocks on the cross term's plateau (5000-10000 at L = 20)
+    # and many of them
     kw = dict(length=20.0, barrier=1.0, workers=2, seed=5)
-    return (onsager(method="forces", force=0.1, t_measure=100000.0, **kw),
+    return (onsager(method="forces", t_measure=100000.0, **kw),
             onsager(method="fluctuation", t_measure=500000.0, block_time=5000.0,
                     replicas=2, **kw))
 
