@@ -388,7 +388,8 @@ def onsager_command(
         "at f/2 and f, extrapolated to zero force (Richardson); needs --symmetric."),
     t_transient: Optional[float] = T_TRANSIENT,
     t_measure: float = typer.Option(100000.0, "--t-measure", help="Measured time of each "
-                                    "run (with --rel-err: the shortest)."),
+                                    "run (with --extrapolate: of those at f/2, the runs "
+                                    "at f an eighth of it; with --rel-err: the shortest)."),
     rel_err: Optional[float] = typer.Option(
         None, "--rel-err", help="Run in rounds until every matrix entry has this relative "
         "error (or until --t-max)."),

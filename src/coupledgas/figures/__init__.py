@@ -137,7 +137,7 @@ RECIPES = {recipe.name: recipe for recipe in (
     Recipe(
         name="fig4-160",
         description="spot check at the Letter's size: the sign change of J_rho with h at "
-                    "L = 160, F_u = 0.1, against h* ~ L^-1/2 from L = 40 (0.2 CPU hours)",
+                    "L = 160, F_u = 0.1, against h* ~ L^-1/2 from L = 40 (0.3 CPU hours)",
         specs=_fig4_160_specs, draw=_fig4_160_draw, summary=_fig4_160_summary),
     Recipe(
         name="fig5-1280",
