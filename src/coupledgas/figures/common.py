@@ -97,6 +97,15 @@ def _force_scan_draw(ratios, title):
     return draw
 
 
+def _domain_extent(mean_mass, x_edge, level):
+    """How far from the hot end (x = 0) <m(x)> stays at or above ``level``: per row of
+    ``mean_mass`` (forces, edges), the last edge x of the leading run of such edges,
+    NaN where the first edge is already below."""
+    above = np.asarray(mean_mass) >= level
+    leading = np.argmin(np.hstack([above, np.zeros((above.shape[0], 1), bool)]), axis=1)
+    return np.where(leading > 0, np.asarray(x_edge)[np.maximum(leading - 1, 0)], np.nan)
+
+
 def _bracket(values, level):
     """(i, f): ``values`` first reach ``level`` a fraction f of the way from sample i - 1
     to sample i; None when the samples do not bracket it."""

@@ -8,6 +8,7 @@ import numpy as np
 from .common import (
     PURE,
     _crossing_error,
+    _domain_extent,
     _first_crossing,
     _force_scan_specs,
     _measurement,
@@ -169,9 +170,7 @@ def _fig5_analysis(ds):
     heavy, light = ds.attrs["base_m_bullet"], ds.attrs["base_m_rod"]
     pure_level = heavy - PURE * (heavy - light)
     mean_mass = ds.mean_mass.values  # (F_u, x_edge_rel)
-    pure = mean_mass >= pure_level
-    leading = np.argmin(np.hstack([pure, np.zeros((F.size, 1), bool)]), axis=1)
-    extent = np.where(leading > 0, ds.x_edge_rel.values[np.maximum(leading - 1, 0)], np.nan)
+    extent = _domain_extent(mean_mass, ds.x_edge_rel.values, pure_level)
     rescaled = ds.J_rho.values * L / F
     turning = int(np.argmin(np.abs(rescaled)))
     return {"rescaled": rescaled, "rescaled_err": ds.J_rho_err.values * L / F,

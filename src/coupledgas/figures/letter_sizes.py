@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..critical import _root, power_law
-from .common import PURE, _pyplot, _save
+from .common import PURE, _domain_extent, _pyplot, _save
 from .letter import FIG4_FORCE
 
 #: Fig. 5 at L = 1280: forces around the Letter's onset F_u(c) ~ 0.4, each measured for
@@ -43,21 +43,18 @@ def _fig4_160_specs(preset):
 
 def _hot_end(ds):
     """Per force: <m(0+)> and its error, and how far from the hot end <m(x)> stays
-    strictly pure (within ``PURE``) and near pure (within ``NEAR_PURE``) of M1."""
+    strictly pure (within ``PURE``) and near pure (within ``NEAR_PURE``) of M1 (NaN:
+    not even at x = 0)."""
     heavy, light = ds.attrs["base_m_bullet"], ds.attrs["base_m_rod"]
     x = ds.x_edge_rel.values * ds.attrs["base_length"]
+    m = ds.mean_mass.values
+    strict, near = (_domain_extent(m, x, heavy - fraction * (heavy - light))
+                    for fraction in (PURE, NEAR_PURE))
     rows = []
     for k in range(ds.sizes["F_u"]):
-        m = ds.mean_mass.values[k]
-        extent = {}
-        for name, fraction in (("strict", PURE), ("near", NEAR_PURE)):
-            level = heavy - fraction * (heavy - light)
-            outside = np.nonzero(m < level)[0]
-            first = outside[0] if outside.size else m.size
-            extent[name] = float(x[first - 1]) if first > 0 else 0.0
-        rows.append({"F_u": float(ds.F_u[k]), "hot_end_mass": float(m[0]),
+        rows.append({"F_u": float(ds.F_u[k]), "hot_end_mass": float(m[k, 0]),
                      "hot_end_mass_err": float(ds.mean_mass_err.values[k, 0]),
-                     "pure_extent": extent["strict"], "near_pure_extent": extent["near"],
+                     "pure_extent": float(strict[k]), "near_pure_extent": float(near[k]),
                      "J_rho": float(ds.J_rho[k]), "J_rho_err": float(ds.J_rho_err[k]),
                      "errors_reliable": bool(ds.errors_reliable.values[k] == 1),
                      "cpu_seconds": float(ds.cpu_seconds.values[k])})
@@ -95,7 +92,7 @@ def _fig5_1280_summary(results):
         "cpu_seconds": round(sum(row["cpu_seconds"] for row in rows), 1),
         "criteria": f"pure: <m> within {PURE:.0%} of M1 - M2 of M1 (the fig5 recipe's "
                     f"onset); near pure: within {NEAR_PURE:.0%}, what the Letter's Fig. 5(b) "
-                    f"cannot tell from M1; extents in x from the hot end",
+                    f"cannot tell from M1; extents in x from the hot end (null: none)",
         "letter": "at F_u(c) ~ 0.4 the hot end is exclusively occupied by the bullets; "
                   "beyond it a pure bullet domain grows"}
 
