@@ -37,7 +37,6 @@ A spec may also say which kind of point it sweeps (``KINDS``; replicas are for r
     kind = "onsager"
     [base]
     barrier = 1
-    force = 0.1
     t_measure = 100000
     [axes]
     length = [10, 20, 40]
