@@ -305,6 +305,37 @@ def test_fig4_160_recipe_finds_the_sign_change_at_both_lengths(tmp_path, monkeyp
     assert (tmp_path / "fig4-160.png").stat().st_size > 5000
 
 
+@pytest.mark.slow
+def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(tmp_path,
+                                                                        monkeypatch):
+    original = figures.RECIPES["fig9-320"]
+
+    def tiny(preset):  # L = 10 and 20 for the recipe's 40 and 80, runs 20 times shorter
+        specs = original.specs("paper")
+        small = {}
+        for length, part in ((10.0, "L40"), (20.0, "L80")):
+            spec = specs[part]
+            spec["base"]["length"] = length
+            runs = spec["axes"]["force_point"]
+            runs["t_measure"] = [t / 20 for t in runs["t_measure"]]
+            small[f"L{length:g}"] = spec
+        return small
+
+    monkeypatch.setitem(figures.RECIPES, "fig9-320", replace(original, specs=tiny))
+    assert main(["figure", "fig9-320", "--out", str(tmp_path), "--workers", "2"]) == 0
+    summary = json.loads((tmp_path / "fig9-320.json").read_text())
+    assert summary["lengths"] == [10.0, 20.0]
+    for k in range(2):
+        # Onsager reciprocity, and the inverse-current coupling of the Letter (S < 0)
+        gap = summary["L_ru"][k] - summary["L_ur"][k]
+        assert abs(gap) < 4 * np.hypot(summary["L_ru_err"][k], summary["L_ur_err"][k])
+        assert summary["S"][k] < 0 and summary["ZT"][k] > 0
+    # L = 20, h = 1: the long reference of the README (L_ru = -4.48 +- 0.05)
+    assert abs(summary["L_ru"][1] + 4.48) < 4 * summary["L_ru_err"][1]
+    assert summary["L_ru_err"][1] < 0.5 * 4.48
+    assert (tmp_path / "fig9-320.png").stat().st_size > 5000
+
+
 def test_the_gallery_redraws_the_fig4_160_spot_check_from_its_committed_points(tmp_path):
     gallery = Path(__file__).parents[1] / "docs" / "figures" / "fig4-160-data"
     shutil.copytree(gallery, tmp_path / "fig4-160-data")

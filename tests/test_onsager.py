@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from coupledgas import thermo
+from coupledgas import simulate, thermo
 from coupledgas.cli import main
-from coupledgas.onsager import force_points, forces_entries, onsager
+from coupledgas.onsager import force_points, forces_entries, measured_currents, onsager
 
 Z = 4.0
 LENGTH, N_RODS = 4.0, 3
@@ -111,6 +111,30 @@ def test_a_precision_target_is_reached_on_every_entry():
     for name, value in exact_free_gas().items():
         assert ds[name + "_err"].item() <= 0.05 * abs(ds[name].item()), name
         assert abs(ds[name].item() - value) <= Z * ds[name + "_err"].item(), name
+
+
+def test_the_currents_noise_is_correlated_as_the_onsager_matrix():
+    # fluctuation-dissipation (PHYSICS.md): the mean currents of a run at zero force
+    # fluctuate with covariance 2 Lmat / (L t), so their correlation is
+    # L_ru / sqrt(L_rr L_uu); the free gas's matrix is exact
+    exact = exact_free_gas()
+    expected = exact["L_ru"] / np.sqrt(exact["L_rr"] * exact["L_uu"])
+    run = simulate(length=LENGTH, barrier=0.0, n_rods=N_RODS, t_measure=100000.0, bins=0,
+                   seed=11)
+    J, C = measured_currents(run)
+    assert abs(run.J_rho_J_u_correlation.item() - expected) < 0.08
+    assert C[0, 1] == pytest.approx(run.J_rho_J_u_correlation.item()
+                                    * run.J_rho_err.item() * run.J_u_err.item())
+    assert J == pytest.approx([run.J_rho.item(), run.J_u.item()])
+
+
+def test_currents_without_a_recorded_correlation_count_as_independent():
+    # points computed before the correlation was recorded
+    old_point = {"J_rho": 0.1, "J_rho_err": 0.01, "J_u": -0.2, "J_u_err": 0.03}
+    _, C = measured_currents(old_point)
+    assert C == pytest.approx(np.diag([1e-4, 9e-4]))
+    _, C = measured_currents({**old_point, "J_rho_J_u_correlation": np.nan})
+    assert C[0, 1] == 0.0
 
 
 def test_transport_coefficients_follow_from_the_matrix():

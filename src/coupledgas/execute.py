@@ -108,16 +108,17 @@ def simulate(*, bins=40, rel_err=None, t_max=None, checkpoint=None, checkpoint_e
     Returns
     -------
     xarray.Dataset
-        ``J_rho``, ``J_u`` (and ``_err``: blocking standard errors), their values at each
-        ``end``, the block series, ``entropy_production``, ``dissipated_power``, the
-        conductivity ``kappa`` = J_u L / (T_L - T_R) of a closed channel, the bullet density and the
+        ``J_rho``, ``J_u`` (and ``_err``: blocking standard errors), the correlation of
+        their errors ``J_rho_J_u_correlation``, their values at each ``end``, the block
+        series, ``entropy_production``, ``dissipated_power``, the conductivity
+        ``kappa`` = J_u L / (T_L - T_R) of a closed channel, the bullet density and the
         kinetic temperatures m <v^2> per ``species`` (sampled at the end of each block),
         encounter and pass counts and the pass fraction per ``pair_type``, the bounces
         that the TC model kept elastic (``bounces_made_elastic``, and as a fraction of
         all bounces, ``made_elastic_fraction``: where it is not small, t_c matters);
-        with bins, the exact time-averaged profiles ``density`` and ``temperature`` (species, x),
-        ``mean_mass`` and ``bullet_current`` (x_edge), all with ``_err``; parameters,
-        seed, version, event counts and events per second in ``attrs``.
+        with bins, the exact time-averaged profiles ``density`` and ``temperature``
+        (species, x), ``mean_mass`` and ``bullet_current`` (x_edge), all with ``_err``;
+        parameters, seed, version, event counts and events per second in ``attrs``.
     """
     unknown = sorted(set(parameters) - set(RunParams.names()))
     if unknown:

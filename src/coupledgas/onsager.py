@@ -424,6 +424,18 @@ def forces_entries(measured, length, force, symmetric=True, extrapolate=True):
     return (*estimates[0], np.zeros(4))
 
 
+def measured_currents(ds):
+    """(J, C) of one run's result (``simulate``, or one point of a sweep's results):
+    the mean currents J = (J_rho, J_u) and their 2 x 2 covariance, from the errors and
+    their correlation ``J_rho_J_u_correlation`` (taken as zero where not recorded)."""
+    J = np.array([float(ds["J_rho"]), float(ds["J_u"])])
+    errors = np.array([float(ds["J_rho_err"]), float(ds["J_u_err"])])
+    correlation = float(ds["J_rho_J_u_correlation"]) if "J_rho_J_u_correlation" in ds \
+        else np.nan
+    correlation = correlation if np.isfinite(correlation) else 0.0
+    return J, np.outer(errors, errors) * np.array([[1.0, correlation], [correlation, 1.0]])
+
+
 def entries_from_forces(rho_run, u_run, length, force):
     """Onsager entries L = L J / force from two finite-force measurements (the Letter, Eq. 4).
 

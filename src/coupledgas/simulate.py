@@ -41,7 +41,7 @@ from .kernel.layout import (
     S_DISSIPATED,
     SPECIES,
 )
-from .observables import block_estimate, profile_estimates, ratio_estimate
+from .observables import block_covariance, block_estimate, profile_estimates, ratio_estimate
 from .params import ParameterError, RunParams, relaxation_time
 
 #: blocks of a fixed-length run
@@ -258,6 +258,12 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
         data[name + "_block"] = (("block",), values)
         attrs[name + "_blocks_used"] = est.n_blocks
         reliable &= est.reliable
+    # the two currents' errors are correlated (their noise is the Onsager matrix, PHYSICS.md):
+    # ratios of them (S, ZT) need the correlation, from blocks of one common level
+    both = block_covariance(np.stack([series["J_rho"], series["J_u"]], axis=1), min_block)
+    variances = np.diag(both.covariance)
+    data["J_rho_J_u_correlation"] = ((), float(both.covariance[0, 1] / np.sqrt(
+        variances.prod())) if np.all(variances > 0) else 0.0)
     dissipation = block_estimate(np.diff(snap["dissipated"]) / block_length, min_block)
     data["dissipated_power"] = ((), dissipation.mean)
     data["dissipated_power_err"] = ((), dissipation.error)

@@ -93,8 +93,9 @@ SCALARS = ("J_rho", "J_rho_err", "J_u", "J_u_err", "entropy_production",
            "entropy_production_err", "dissipated_power", "dissipated_power_err",
            "bullet_density", "bullet_density_err")
 #: gathered where points have them (NaN elsewhere): kappa needs T_L != T_R; points
-#: computed before the TC model was counted have no made_elastic_fraction
-OPTIONAL_SCALARS = ("kappa", "kappa_err", "made_elastic_fraction")
+#: computed before the TC model was counted have no made_elastic_fraction, nor those
+#: before it was recorded the currents' error correlation
+OPTIONAL_SCALARS = ("kappa", "kappa_err", "made_elastic_fraction", "J_rho_J_u_correlation")
 PROFILES = ("density", "density_err", "temperature", "temperature_err", "mean_mass",
             "mean_mass_err", "bullet_current", "bullet_current_err")
 ENGINE_SCALARS = tuple(f"{name}{suffix}" for name in (

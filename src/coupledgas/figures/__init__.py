@@ -51,6 +51,9 @@ from .letter_sizes import (
     _fig5_1280_draw,
     _fig5_1280_specs,
     _fig5_1280_summary,
+    _fig9_320_draw,
+    _fig9_320_specs,
+    _fig9_320_summary,
 )
 from .slides import (
     _engine_draw,
@@ -144,6 +147,11 @@ RECIPES = {recipe.name: recipe for recipe in (
         description="spot check at the Letter's size: <m(x)> at the hot end at L = 1280 "
                     "for F_u = 0.35, 0.4, 0.45 (about 3 CPU hours)",
         specs=_fig5_1280_specs, draw=_fig5_1280_draw, summary=_fig5_1280_summary),
+    Recipe(
+        name="fig9-320",
+        description="spot check at the Letter's sizes: S and ZT at L = 40, 80, 160, 320 "
+                    "from Onsager matrices extrapolated to zero force (about 2.7 CPU hours)",
+        specs=_fig9_320_specs, draw=_fig9_320_draw, summary=_fig9_320_summary),
     Recipe(
         name="phase-transition",
         description="heat baths: kappa(dT, L), kappa ~ L^alpha, <m(x)>; locates the "

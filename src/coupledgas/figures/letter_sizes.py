@@ -1,6 +1,7 @@
 """Spot checks at the Letter's own sizes, beside its statements: ``fig5-1280`` (is the
-hot end pure bullets from F_u ~ 0.4 on, at L = 1280?) and ``fig4-160`` (where does J_rho
-change sign with h at L = 160, and does h* follow the L^-1/2 law from L = 40?).
+hot end pure bullets from F_u ~ 0.4 on, at L = 1280?), ``fig4-160`` (where does J_rho
+change sign with h at L = 160, and does h* follow the L^-1/2 law from L = 40?) and
+``fig9-320`` (does S saturate while ZT keeps growing, up to L = 320?).
 
 The gallery's other recipes reduce the sizes; these points are the Letter's, so they
 are few and expensive (each summary gives its CPU time). Both presets are the same: a
@@ -12,8 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..critical import _root, power_law
-from .common import PURE, _domain_extent, _pyplot, _save
+from ..onsager import ENTRIES, force_points, forces_entries, measured_currents, propagate
+from ..params import relaxation_time
+from .common import LETTER_MU, LETTER_T, PURE, _domain_extent, _pyplot, _save
 from .letter import FIG4_FORCE
+from .supplement import FIG9_COEFFICIENTS
 
 #: Fig. 5 at L = 1280: forces around the Letter's onset F_u(c) ~ 0.4, each measured for
 #: FIG5_T_MEASURE after the default transient L^2 / 2
@@ -25,6 +29,16 @@ NEAR_PURE = 0.04
 FIG4_LENGTHS = (40.0, 160.0)
 FIG4_BARRIERS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.6)
 FIG4_T_MEASURE = 3e5
+#: Fig. 9 up to the Letter's L = 320: Onsager matrices from central differences at
+#: f / 2 and f = FIG9_FORCE extrapolated to zero force (``onsager``'s default method;
+#: 0.2, half its default force, since the response turns nonlinear sooner in longer
+#: channels: the summary's ``nonlinear_shift`` checks it)
+FIG9_LENGTHS, FIG9_FORCE = (40.0, 80.0, 160.0, 320.0), 0.2
+#: each run at f measures FIG9_RELAXATIONS relaxation times L^2 / 2 (reliable errors
+#: need 16, ``simulate.Run.min_block``), at least FIG9_T_MIN; those at f / 2 measure
+#: FIG9_HALF_FORCE_SHARE times longer (``onsager`` uses 8, which leaves its runs at f
+#: too short for reliable errors at these sizes)
+FIG9_RELAXATIONS, FIG9_T_MIN, FIG9_HALF_FORCE_SHARE = 16, 2e5, 2.0
 
 
 def _fig5_1280_specs(preset):
@@ -39,6 +53,48 @@ def _fig4_160_specs(preset):
                                      "t_measure": FIG4_T_MEASURE},
                             "axes": {"length": list(FIG4_LENGTHS),
                                      "barrier": list(FIG4_BARRIERS)}}}
+
+
+def _fig9_runs():
+    """``onsager.force_points`` of the forces method at FIG9_FORCE: (F_rho, F_u, whether
+    the run is at f / 2) each, in the order ``onsager.forces_entries`` takes them."""
+    return [(F_rho, F_u, max(abs(F_rho), abs(F_u)) < FIG9_FORCE)
+            for F_rho, F_u, _ in force_points("forces", FIG9_FORCE)]
+
+
+def _fig9_320_specs(preset):
+    runs = _fig9_runs()
+    specs = {}
+    for length in FIG9_LENGTHS:
+        t_full = max(FIG9_RELAXATIONS * relaxation_time(length), FIG9_T_MIN)
+        specs[f"L{length:g}"] = {
+            "base": {"length": length, "barrier": 1.0, "T": LETTER_T, "mu": LETTER_MU,
+                     "bins": 0},
+            "axes": {"force_point": {
+                "F_rho": [run[0] for run in runs], "F_u": [run[1] for run in runs],
+                "t_measure": [t_full * (FIG9_HALF_FORCE_SHARE if run[2] else 1.0)
+                              for run in runs]}}}
+    return specs
+
+
+def _fig9_matrices(results):
+    """Per length (ascending): the Onsager entries and sigma, kappa, S, ZT, each
+    (value, error), the extrapolation's ``nonlinear_shift`` per entry in errors, whether
+    every run's errors are reliable, and the runs' CPU seconds."""
+    rows = []
+    for part in sorted(results, key=lambda name: results[name].attrs["base_length"]):
+        ds = results[part]
+        length = ds.attrs["base_length"]
+        measured = [measured_currents(ds.isel(force_point=k))
+                    for k in range(ds.sizes["force_point"])]
+        values, covariance, shift = forces_entries(measured, length, FIG9_FORCE)
+        errors = np.sqrt(np.diag(covariance))
+        rows.append({"length": length, **dict(zip(ENTRIES, zip(values, errors))),
+                     **propagate(values, covariance, ds.attrs["base_T"], ds.attrs["base_mu"]),
+                     "nonlinear_shift": dict(zip(ENTRIES, shift / errors)),
+                     "errors_reliable": bool(np.all(ds.errors_reliable.values == 1)),
+                     "cpu_seconds": float(np.nansum(ds.cpu_seconds.values))})
+    return rows
 
 
 def _hot_end(ds):
@@ -110,6 +166,47 @@ def _fig4_160_summary(results):
         "cpu_seconds": round(float(np.nansum(ds.cpu_seconds.values)), 1),
         "letter": "L = 160, F_u = 0.1: J_rho > 0 as h -> 0, negative in between; the "
                   "slides: h* ~ L^-1/2"}
+
+
+def _fig9_320_summary(results):
+    rows = _fig9_matrices(results)
+    names = (*ENTRIES, *FIG9_COEFFICIENTS)
+    out = {"force": FIG9_FORCE, "lengths": [row["length"] for row in rows]}
+    for name in names:
+        out[name] = [_rounded(row[name][0], 4) for row in rows]
+        out[name + "_err"] = [_rounded(row[name][1], 4) for row in rows]
+    out["nonlinear_shift_in_errors"] = [{k: _rounded(v, 2) for k, v in
+                                         row["nonlinear_shift"].items()} for row in rows]
+    (S_a, S_a_err), (S_b, S_b_err) = rows[-2]["S"], rows[-1]["S"]
+    (Z_a, Z_a_err), (Z_b, Z_b_err) = rows[-2]["ZT"], rows[-1]["ZT"]
+    out["S_change_last_doubling_in_errors"] = _rounded(
+        (S_b - S_a) / np.hypot(S_a_err, S_b_err), 2)
+    out["ZT_change_last_doubling_in_errors"] = _rounded(
+        (Z_b - Z_a) / np.hypot(Z_a_err, Z_b_err), 2)
+    out["errors_reliable"] = all(row["errors_reliable"] for row in rows)
+    out["cpu_seconds"] = [round(row["cpu_seconds"], 1) for row in rows]
+    out["letter"] = ("Fig. 9 (L up to 320): S < 0 saturates, sigma and kappa grow, ZT grows "
+                     "monotonically")
+    return out
+
+
+def _fig9_320_draw(results, out):
+    plt = _pyplot()
+    rows = _fig9_matrices(results)
+    L = np.array([row["length"] for row in rows])
+    fig, axes = plt.subplots(1, len(FIG9_COEFFICIENTS), figsize=(13, 3.6))
+    for ax, name in zip(axes, FIG9_COEFFICIENTS):
+        ax.errorbar(L, [row[name][0] for row in rows], [row[name][1] for row in rows],
+                    marker="o", capsize=3, color="k")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(L, [f"{length:g}" for length in L])
+        ax.set_xlabel("L")
+        ax.set_title(name)
+    fig.suptitle(f"Fig. 9 up to the Letter's L = {L[-1]:g}: h = 1, central differences at "
+                 f"f = {FIG9_FORCE / 2:g} and {FIG9_FORCE:g} extrapolated to zero force",
+                 fontsize=10)
+    fig.tight_layout()
+    _save(fig, out)
 
 
 def _fig5_1280_draw(results, out):

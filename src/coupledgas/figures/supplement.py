@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..onsager import ENTRIES, entries_from_forces, propagate
+from ..onsager import ENTRIES, entries_from_forces, measured_currents, propagate
 from .common import SIZES, _force_scan_specs, _pyplot, _ratio, _save
 
 #: Fig. 9: the transport coefficients from the Onsager matrix
@@ -45,7 +45,8 @@ def _coefficients_by_size_specs(preset):
 
 def _coefficients_by_size(results):
     """L_ij = L J_i / f from the two finite-force sweeps (``onsager.entries_from_forces``,
-    the currents' errors independent), and sigma, kappa, S, ZT (``onsager.propagate``).
+    each run's two currents with their correlated errors, ``onsager.measured_currents``),
+    and sigma, kappa, S, ZT (``onsager.propagate``).
 
     Returns the lengths and a table: name -> (values, errors) against the length.
     """
@@ -54,15 +55,11 @@ def _coefficients_by_size(results):
     T, mu = by_rho.attrs["base_T"], by_rho.attrs["base_mu"]
     lengths = by_rho.length.values
 
-    def measured(ds, k):  # (J, C): the currents of length k and their covariance
-        J = np.array([ds.J_rho.values.ravel()[k], ds.J_u.values.ravel()[k]])
-        errors = np.array([ds.J_rho_err.values.ravel()[k], ds.J_u_err.values.ravel()[k]])
-        return J, np.diag(errors ** 2)
-
     rows = []
     for k, length in enumerate(lengths):
-        values, covariance = entries_from_forces(measured(by_rho, k), measured(by_u, k),
-                                                 length, force)
+        values, covariance = entries_from_forces(
+            measured_currents(by_rho.isel(length=k).squeeze()),
+            measured_currents(by_u.isel(length=k).squeeze()), length, force)
         row = dict(zip(ENTRIES, zip(values, np.sqrt(np.diag(covariance)))))
         row.update(propagate(values, covariance, T, mu))
         rows.append(row)
