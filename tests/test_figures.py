@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from coupledgas import figures
 from coupledgas.cli import main
+from coupledgas.figures.common import _current_ratio
 
 
 @pytest.mark.slow
@@ -334,6 +336,20 @@ def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(tmp_pa
     assert abs(summary["L_ru"][1] + 4.48) < 4 * summary["L_ru_err"][1]
     assert summary["L_ru_err"][1] < 0.5 * 4.48
     assert (tmp_path / "fig9-320.png").stat().st_size > 5000
+
+
+def test_a_current_ratio_is_as_precise_as_its_currents_are_correlated():
+    point = {"J_rho": 1.0, "J_rho_err": 0.1, "J_u": 2.0, "J_u_err": 0.2}
+    # errors in proportion to the currents and fully correlated: the ratio is exact
+    ratio, err = _current_ratio(xr.Dataset({**point, "J_rho_J_u_correlation": 1.0}),
+                                "J_rho", "J_u")
+    assert float(ratio) == 0.5 and float(err) == pytest.approx(0.0, abs=1e-12)
+    # a point that did not record the correlation: independent errors
+    _, err = _current_ratio(xr.Dataset(point), "J_rho", "J_u")
+    assert float(err) == pytest.approx(0.5 * np.sqrt(0.02))
+    _, err = _current_ratio(xr.Dataset({**point, "J_rho_J_u_correlation": -1.0}),
+                            "J_rho", "J_u")
+    assert float(err) == pytest.approx(0.5 * 0.2)
 
 
 def test_the_gallery_redraws_the_fig4_160_spot_check_from_its_committed_points(tmp_path):

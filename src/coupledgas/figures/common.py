@@ -60,10 +60,17 @@ def _force_scan_specs(lengths, forces, t_quick, preset):
                                                             "F_rho": forces}}}
 
 
-def _ratio(a, a_err, b, b_err):
-    """a / b with the first-order error of independent a and b."""
-    r = a / b
-    return r, np.abs(r) * np.sqrt((a_err / a) ** 2 + (b_err / b) ** 2)
+def _current_ratio(ds, top, bottom):
+    """ds[top] / ds[bottom] (J_rho / J_u or its inverse) with its first-order error, the
+    two currents' errors correlated as each run measured them (``J_rho_J_u_correlation``;
+    independent where a point did not record it)."""
+    a, b = ds[top], ds[bottom]
+    relative_a, relative_b = ds[top + "_err"] / a, ds[bottom + "_err"] / b
+    correlation = ds["J_rho_J_u_correlation"].fillna(0.0) \
+        if "J_rho_J_u_correlation" in ds else 0.0
+    variance = relative_a**2 + relative_b**2 - 2 * correlation * relative_a * relative_b
+    ratio = a / b
+    return ratio, np.abs(ratio) * np.sqrt(np.maximum(variance, 0.0))
 
 
 def _force_scan_draw(ratios, title):
@@ -83,7 +90,7 @@ def _force_scan_draw(ratios, title):
             for L in ds.length.values:
                 d = ds.sel(length=L)
                 if ratios:
-                    y, e = _ratio(d[name], d[name + "_err"], d[other], d[other + "_err"])
+                    y, e = _current_ratio(d, name, other)
                 else:
                     y, e = d[name], d[name + "_err"]
                 ax.errorbar(d[force], y, e, marker="o", ms=3, capsize=2, label=f"L = {L:g}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..onsager import ENTRIES, entries_from_forces, measured_currents, propagate
-from .common import SIZES, _force_scan_specs, _pyplot, _ratio, _save
+from .common import SIZES, _current_ratio, _force_scan_specs, _pyplot, _save
 
 #: Fig. 9: the transport coefficients from the Onsager matrix
 FIG9_COEFFICIENTS = ("sigma", "kappa", "S", "ZT")
@@ -21,8 +21,8 @@ def _currents_by_size_specs(preset):
 
 def _currents_by_size_summary(results):
     by_u, by_rho = results["F_u"], results["F_rho"]
-    rho_over_u, _ = _ratio(by_u.J_rho, by_u.J_rho_err, by_u.J_u, by_u.J_u_err)
-    u_over_rho, _ = _ratio(by_rho.J_u, by_rho.J_u_err, by_rho.J_rho, by_rho.J_rho_err)
+    rho_over_u, _ = _current_ratio(by_u, "J_rho", "J_u")
+    u_over_rho, _ = _current_ratio(by_rho, "J_u", "J_rho")
     return {"lengths": by_u.length.values.tolist(),
             "J_rho_over_J_u_at_smallest_F_u": rho_over_u.isel(F_u=0).values.round(4).tolist(),
             "J_u_over_J_rho_at_smallest_F_rho":
