@@ -317,9 +317,7 @@ def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(tmp_pa
         small = {}
         for length, part in ((10.0, "L40"), (20.0, "L80")):
             spec = specs[part]
-            spec["base"]["length"] = length
-            runs = spec["axes"]["force_point"]
-            runs["t_measure"] = [t / 20 for t in runs["t_measure"]]
+            spec["base"].update(length=length, t_measure=spec["base"]["t_measure"] / 20)
             small[f"L{length:g}"] = spec
         return small
 
