@@ -17,7 +17,7 @@ from ..onsager import ENTRIES, force_points, forces_entries, measured_currents, 
 from ..params import relaxation_time
 from .common import LETTER_MU, LETTER_T, PURE, _domain_extent, _pyplot, _save
 from .letter import FIG4_FORCE
-from .supplement import FIG9_COEFFICIENTS
+from .supplement import FIG9_COEFFICIENTS, coefficient_panels
 
 #: Fig. 5 at L = 1280: forces around the Letter's onset F_u(c) ~ 0.4, each measured for
 #: FIG5_T_MEASURE after the default transient L^2 / 2
@@ -181,22 +181,14 @@ def _fig9_320_summary(results):
 
 
 def _fig9_320_draw(results, out):
-    plt = _pyplot()
     rows = _fig9_matrices(results)
-    L = np.array([row["length"] for row in rows])
-    fig, axes = plt.subplots(1, len(FIG9_COEFFICIENTS), figsize=(13, 3.6))
-    for ax, name in zip(axes, FIG9_COEFFICIENTS):
-        ax.errorbar(L, [row[name][0] for row in rows], [row[name][1] for row in rows],
-                    marker="o", capsize=3, color="k")
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(L, [f"{length:g}" for length in L])
-        ax.set_xlabel("L")
-        ax.set_title(name)
-    fig.suptitle(f"Fig. 9 up to the Letter's L = {L[-1]:g}: h = 1, central differences at "
-                 f"f = {FIG9_FORCE / 2:g} and {FIG9_FORCE:g} extrapolated to zero force",
-                 fontsize=10)
-    fig.tight_layout()
-    _save(fig, out)
+    lengths = [row["length"] for row in rows]
+    table = {name: (np.array([row[name][0] for row in rows]),
+                    np.array([row[name][1] for row in rows])) for name in FIG9_COEFFICIENTS}
+    coefficient_panels(lengths, table, FIG9_COEFFICIENTS,
+                       f"Fig. 9 up to the Letter's L = {lengths[-1]:g}: h = 1, central "
+                       f"differences at f = {FIG9_FORCE / 2:g} and {FIG9_FORCE:g} "
+                       f"extrapolated to zero force", out)
 
 
 def _fig5_1280_draw(results, out):

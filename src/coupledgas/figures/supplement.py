@@ -80,17 +80,25 @@ def _coefficients_by_size_summary(results):
     return out
 
 
+def coefficient_panels(lengths, table, names, title, out):
+    """One panel per name of ``table`` (name -> (values, errors) against ``lengths``),
+    L on a log axis labelled at the lengths; saved to ``out``."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names), 3.4))
+    for ax, name in zip(axes, names):
+        ax.errorbar(lengths, table[name][0], table[name][1], marker="o", capsize=2,
+                    color="k")
+        ax.set_xscale("log")
+        ax.set_xticks(lengths, [f"{length:g}" for length in lengths])
+        ax.minorticks_off()
+        ax.set_xlabel("L")
+        ax.set_title(name)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _save(fig, out)
+
+
 def _coefficients_by_size_draw(names, title):
     def draw(results, out):
-        plt = _pyplot()
-        L, table = _coefficients_by_size(results)
-        fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names), 3.4))
-        for ax, name in zip(axes, names):
-            ax.errorbar(L, table[name][0], table[name][1], marker="o", capsize=2, color="k")
-            ax.set_xscale("log")
-            ax.set_xlabel("L")
-            ax.set_title(name)
-        fig.suptitle(title)
-        fig.tight_layout()
-        _save(fig, out)
+        coefficient_panels(*_coefficients_by_size(results), names, title, out)
     return draw
