@@ -307,6 +307,21 @@ def test_fig4_160_recipe_finds_the_sign_change_at_both_lengths(tmp_path, monkeyp
     assert (tmp_path / "fig4-160.png").stat().st_size > 5000
 
 
+def test_the_gallery_redraws_the_fig5_1280_spot_check_from_its_committed_points(tmp_path):
+    gallery = Path(__file__).parents[1] / "docs" / "figures" / "fig5-1280-data"
+    shutil.copytree(gallery, tmp_path / "fig5-1280-data")
+    points = sorted((tmp_path / "fig5-1280-data").rglob("points/*.nc"))
+    assert main(["figure", "fig5-1280", "--out", str(tmp_path)]) == 0
+    assert sorted((tmp_path / "fig5-1280-data").rglob("points/*.nc")) == points  # none run
+    summary = json.loads((tmp_path / "fig5-1280.json").read_text())
+    # at L = 1280 the hot end fills with bullets as F_u passes 0.4, the current inverse
+    masses = [point["hot_end_mass"] for point in summary["points"]]
+    assert masses == sorted(masses) and 0.95 < masses[0] < masses[-1] < 1.0
+    assert all(point["J_rho"] < -3 * point["J_rho_err"] for point in summary["points"])
+    assert summary["points"][0]["near_pure_extent"] is None
+    assert summary["points"][-1]["near_pure_extent"] > 50.0
+
+
 @pytest.mark.slow
 def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(tmp_path,
                                                                         monkeypatch):
