@@ -36,8 +36,8 @@ FIG4_T_MEASURE = 3e5
 FIG9_LENGTHS, FIG9_FORCE = (40.0, 80.0, 160.0, 320.0), 0.2
 #: every run measures FIG9_RELAXATIONS relaxation times L^2 / 2 (reliable errors need
 #: 16, ``simulate.Run.min_block``), at least FIG9_T_MIN; ``onsager`` runs those at f / 2
-#: 8 times longer than those at f, which at L = 320 would cost 5x more for the same
-#: reliability (its errors are small enough without: README)
+#: 8 times longer than those at f, which would cost 4.5x more for the same reliability
+#: (the errors are small enough without: the gallery)
 FIG9_RELAXATIONS, FIG9_T_MIN = 16, 2e5
 
 
