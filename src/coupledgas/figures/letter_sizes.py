@@ -14,7 +14,6 @@ import numpy as np
 
 from ..critical import _root, power_law
 from ..onsager import ENTRIES, force_points, forces_entries, measured_currents, propagate
-from ..params import relaxation_time
 from .common import LETTER_MU, LETTER_T, PURE, _domain_extent, _pyplot, _save
 from .letter import FIG4_FORCE
 from .supplement import FIG9_COEFFICIENTS, coefficient_panels
@@ -33,12 +32,13 @@ FIG4_T_MEASURE = 3e5
 #: f / 2 and f = FIG9_FORCE extrapolated to zero force (``onsager``'s default method;
 #: 0.2, half its default force, since the response turns nonlinear sooner in longer
 #: channels: the summary's ``nonlinear_shift`` checks it)
-FIG9_LENGTHS, FIG9_FORCE = (40.0, 80.0, 160.0, 320.0), 0.2
-#: every run measures FIG9_RELAXATIONS relaxation times L^2 / 2 (reliable errors need
-#: 16, ``simulate.Run.min_block``), at least FIG9_T_MIN; ``onsager`` runs those at f / 2
-#: 8 times longer than those at f, which would cost 4.5x more for the same reliability
-#: (the errors are small enough without: the gallery)
-FIG9_RELAXATIONS, FIG9_T_MIN = 16, 2e5
+FIG9_FORCE = 0.2
+#: the measured time of every run, per length: at least 16 relaxation times L^2 / 2, so
+#: that its errors are reliable (``simulate.Run.min_block``); at the Letter's sizes 8.2e5
+#: (16 relaxation times at L = 320), since ZT's relative error grows with ZT: 2e5 gave
+#: ZT = 8.2 +- 1.6 at L = 160. ``onsager`` runs those at f / 2 8 times longer than those
+#: at f, which would cost 4.5x more for the same reliability.
+FIG9_T_MEASURE = {40.0: 2e5, 80.0: 2e5, 160.0: 8.192e5, 320.0: 8.192e5}
 
 
 def _fig5_1280_specs(preset):
@@ -60,11 +60,10 @@ def _fig9_320_specs(preset):
     runs = force_points("forces", FIG9_FORCE)
     return {f"L{length:g}": {
         "base": {"length": length, "barrier": 1.0, "T": LETTER_T, "mu": LETTER_MU,
-                 "bins": 0,
-                 "t_measure": max(FIG9_RELAXATIONS * relaxation_time(length), FIG9_T_MIN)},
+                 "bins": 0, "t_measure": t_measure},
         "axes": {"force_point": {"F_rho": [run[0] for run in runs],
                                  "F_u": [run[1] for run in runs]}}}
-        for length in FIG9_LENGTHS}
+        for length, t_measure in FIG9_T_MEASURE.items()}
 
 
 def _fig9_matrices(results):
