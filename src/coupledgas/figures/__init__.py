@@ -150,7 +150,7 @@ RECIPES = {recipe.name: recipe for recipe in (
     Recipe(
         name="fig9-320",
         description="spot check at the Letter's sizes: S and ZT at L = 40, 80, 160, 320 "
-                    "from Onsager matrices extrapolated to zero force (about 2 CPU hours)",
+                    "from Onsager matrices extrapolated to zero force (about 3 CPU hours)",
         specs=_fig9_320_specs, draw=_fig9_320_draw, summary=_fig9_320_summary),
     Recipe(
         name="phase-transition",
