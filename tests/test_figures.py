@@ -322,6 +322,22 @@ def test_the_gallery_redraws_the_fig5_1280_spot_check_from_its_committed_points(
     assert summary["points"][-1]["near_pure_extent"] > 50.0
 
 
+def test_the_gallery_redraws_the_fig9_320_spot_check_from_its_committed_points(tmp_path):
+    gallery = Path(__file__).parents[1] / "docs" / "figures" / "fig9-320-data"
+    shutil.copytree(gallery, tmp_path / "fig9-320-data")
+    points = sorted((tmp_path / "fig9-320-data").rglob("points/*.nc"))
+    assert main(["figure", "fig9-320", "--out", str(tmp_path)]) == 0
+    assert sorted((tmp_path / "fig9-320-data").rglob("points/*.nc")) == points  # none run
+    summary = json.loads((tmp_path / "fig9-320.json").read_text())
+    assert summary["lengths"] == [40.0, 80.0, 160.0, 320.0] and summary["errors_reliable"]
+    for k in range(4):  # reciprocal, inverse coupling, and linear response at f = 0.2
+        gap = summary["L_ru"][k] - summary["L_ur"][k]
+        assert abs(gap) < 4 * np.hypot(summary["L_ru_err"][k], summary["L_ur_err"][k])
+        assert summary["L_ru"][k] < -3 * summary["L_ru_err"][k] and summary["S"][k] < 0
+        assert all(abs(shift) < 3 for shift in summary["nonlinear_shift_in_errors"][k].values())
+    assert summary["ZT"] == sorted(summary["ZT"])  # ZT grows with L (the Letter, Fig. 9)
+
+
 @pytest.mark.slow
 def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(tmp_path,
                                                                         monkeypatch):
