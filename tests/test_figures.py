@@ -307,13 +307,19 @@ def test_fig4_160_recipe_finds_the_sign_change_at_both_lengths(tmp_path, monkeyp
     assert (tmp_path / "fig4-160.png").stat().st_size > 5000
 
 
+def redrawn_from_the_gallery(name, tmp_path):
+    """The summary of a spot check redrawn in ``tmp_path`` from the gallery's committed
+    points, checking that none had to be computed."""
+    gallery = Path(__file__).parents[1] / "docs" / "figures" / f"{name}-data"
+    shutil.copytree(gallery, tmp_path / f"{name}-data")
+    points = sorted((tmp_path / f"{name}-data").rglob("points/*.nc"))
+    assert main(["figure", name, "--out", str(tmp_path)]) == 0
+    assert sorted((tmp_path / f"{name}-data").rglob("points/*.nc")) == points  # none run
+    return json.loads((tmp_path / f"{name}.json").read_text())
+
+
 def test_the_gallery_redraws_the_fig5_1280_spot_check_from_its_committed_points(tmp_path):
-    gallery = Path(__file__).parents[1] / "docs" / "figures" / "fig5-1280-data"
-    shutil.copytree(gallery, tmp_path / "fig5-1280-data")
-    points = sorted((tmp_path / "fig5-1280-data").rglob("points/*.nc"))
-    assert main(["figure", "fig5-1280", "--out", str(tmp_path)]) == 0
-    assert sorted((tmp_path / "fig5-1280-data").rglob("points/*.nc")) == points  # none run
-    summary = json.loads((tmp_path / "fig5-1280.json").read_text())
+    summary = redrawn_from_the_gallery("fig5-1280", tmp_path)
     # at L = 1280 the hot end fills with bullets as F_u passes 0.4, the current inverse
     masses = [point["hot_end_mass"] for point in summary["points"]]
     assert masses == sorted(masses) and 0.95 < masses[0] < masses[-1] < 1.0
@@ -323,12 +329,7 @@ def test_the_gallery_redraws_the_fig5_1280_spot_check_from_its_committed_points(
 
 
 def test_the_gallery_redraws_the_fig9_320_spot_check_from_its_committed_points(tmp_path):
-    gallery = Path(__file__).parents[1] / "docs" / "figures" / "fig9-320-data"
-    shutil.copytree(gallery, tmp_path / "fig9-320-data")
-    points = sorted((tmp_path / "fig9-320-data").rglob("points/*.nc"))
-    assert main(["figure", "fig9-320", "--out", str(tmp_path)]) == 0
-    assert sorted((tmp_path / "fig9-320-data").rglob("points/*.nc")) == points  # none run
-    summary = json.loads((tmp_path / "fig9-320.json").read_text())
+    summary = redrawn_from_the_gallery("fig9-320", tmp_path)
     assert summary["lengths"] == [40.0, 80.0, 160.0, 320.0] and summary["errors_reliable"]
     for k in range(4):  # reciprocal, inverse coupling, and linear response at f = 0.2
         gap = summary["L_ru"][k] - summary["L_ur"][k]
@@ -382,11 +383,6 @@ def test_a_current_ratio_is_as_precise_as_its_currents_are_correlated():
 
 
 def test_the_gallery_redraws_the_fig4_160_spot_check_from_its_committed_points(tmp_path):
-    gallery = Path(__file__).parents[1] / "docs" / "figures" / "fig4-160-data"
-    shutil.copytree(gallery, tmp_path / "fig4-160-data")
-    points = sorted((tmp_path / "fig4-160-data").rglob("points/*.nc"))
-    assert main(["figure", "fig4-160", "--out", str(tmp_path)]) == 0
-    assert sorted((tmp_path / "fig4-160-data").rglob("points/*.nc")) == points  # none run
-    summary = json.loads((tmp_path / "fig4-160.json").read_text())
+    summary = redrawn_from_the_gallery("fig4-160", tmp_path)
     # the sign change at the Letter's L = 160 lies below the one at L = 40
     assert 0.2 < summary["h_star"][1] < summary["h_star"][0] < 0.5
