@@ -14,6 +14,14 @@ from coupledgas.cli import main
 from coupledgas.figures.common import _current_ratio
 
 
+def made_small(name, specs, tmp_path, monkeypatch):
+    """The summary of figure ``name`` made in ``tmp_path`` on two workers, its sweeps
+    replaced by ``specs(preset)`` (small sizes and short runs)."""
+    monkeypatch.setitem(figures.RECIPES, name, replace(figures.RECIPES[name], specs=specs))
+    assert main(["figure", name, "--out", str(tmp_path), "--workers", "2"]) == 0
+    return json.loads((tmp_path / f"{name}.json").read_text())
+
+
 @pytest.mark.slow
 def test_phase_transition_recipe_draws_and_locates_the_transition(tmp_path, monkeypatch):
     original = figures.RECIPES["phase-transition"]
@@ -94,9 +102,7 @@ def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypa
             spec["axes"][force] = [0.2, 0.4]
         return specs
 
-    monkeypatch.setitem(figures.RECIPES, "fig2", replace(original, specs=tiny))
-    assert main(["figure", "fig2", "--out", str(tmp_path), "--workers", "2"]) == 0
-    summary = json.loads((tmp_path / "fig2.json").read_text())
+    summary = made_small("fig2", tiny, tmp_path, monkeypatch)
     # the Letter: J_rho < 0 against F_u at F_rho = 0; J_u < 0 against F_rho at F_u = 0
     assert summary["J_rho_inverse_points"] == 2 and summary["J_u_inverse_points"] == 2
     for part in ("F_u", "F_rho"):
@@ -113,9 +119,7 @@ def test_fig4_recipe_shows_the_sign_change_with_the_barrier(tmp_path, monkeypatc
         specs["scan"]["axes"]["barrier"] = [0.0, 1.0]
         return specs
 
-    monkeypatch.setitem(figures.RECIPES, "fig4", replace(original, specs=tiny))
-    assert main(["figure", "fig4", "--out", str(tmp_path), "--workers", "2"]) == 0
-    summary = json.loads((tmp_path / "fig4.json").read_text())
+    summary = made_small("fig4", tiny, tmp_path, monkeypatch)
     # free particles flow down the temperature bias; at h = 1 the current is inverse
     assert summary["positive_at_h0"] and summary["negative_barriers"] == [1.0]
 
@@ -130,9 +134,7 @@ def test_fig3_recipe_finds_two_inverse_regions_that_do_not_overlap(tmp_path, mon
         specs["plane"]["axes"] = {"F_rho": [0.0, 0.3], "F_u": [0.0, 0.4]}
         return specs
 
-    monkeypatch.setitem(figures.RECIPES, "fig3", replace(original, specs=tiny))
-    assert main(["figure", "fig3", "--out", str(tmp_path), "--workers", "2"]) == 0
-    summary = json.loads((tmp_path / "fig3.json").read_text())
+    summary = made_small("fig3", tiny, tmp_path, monkeypatch)
     # (0, 0.4): J_rho inverse; (0.3, 0): J_u inverse; never both (second law)
     assert summary["J_rho_inverse_points"] >= 1 and summary["J_u_inverse_points"] >= 1
     assert summary["both_inverse_points"] == 0
@@ -197,9 +199,7 @@ def test_fig5_recipe_finds_the_bullets_domain_forming_at_the_hot_end(tmp_path, m
         specs["scan"]["axes"]["F_u"] = [0.1, 0.5, 1.0, 1.4]
         return specs
 
-    monkeypatch.setitem(figures.RECIPES, "fig5", replace(original, specs=tiny))
-    assert main(["figure", "fig5", "--out", str(tmp_path), "--workers", "2"]) == 0
-    summary = json.loads((tmp_path / "fig5.json").read_text())
+    summary = made_small("fig5", tiny, tmp_path, monkeypatch)
     hot_end = summary["hot_end_mean_mass"]
     # mixed near equilibrium (between M2 = 0.5 and M1 = 1), bullets only at large F_u
     assert 0.6 < hot_end[0] < 0.9 and hot_end[-1] > 0.995
@@ -223,9 +223,7 @@ def test_dissipation_recipe_finds_where_the_inverse_current_is_lost(tmp_path, mo
                             if place == "pass" else [0.3]}
         return spec
 
-    monkeypatch.setitem(figures.RECIPES, "dissipation", replace(original, specs=tiny))
-    assert main(["figure", "dissipation", "--out", str(tmp_path), "--workers", "2"]) == 0
-    summary = json.loads((tmp_path / "dissipation.json").read_text())
+    summary = made_small("dissipation", tiny, tmp_path, monkeypatch)
     lossless = summary["pass, L = 10"]
     # without loss J_rho is inverse at the Fig. 2 point; a strong loss at the passes cools
     # the channel so much that the bias no longer drives bullets to the hot end
@@ -251,9 +249,7 @@ def test_passing_recipe_compares_the_rules_with_the_threshold(tmp_path, monkeypa
         spec["quantum"]["axes"]["barrier_width"] = [0.25, 8.0]
         return spec
 
-    monkeypatch.setitem(figures.RECIPES, "passing", replace(original, specs=tiny))
-    assert main(["figure", "passing", "--out", str(tmp_path), "--workers", "2"]) == 0
-    summary = json.loads((tmp_path / "passing.json").read_text())
+    summary = made_small("passing", tiny, tmp_path, monkeypatch)
     threshold, smooth = summary["threshold, L = 10"], summary["smooth, L = 10"]
     assert threshold["inverse"]
     # a narrow smooth rule is the threshold rule: the same current within errors
@@ -272,9 +268,7 @@ def test_fig5_1280_recipe_reports_the_hot_end(tmp_path, monkeypatch):
         specs["hot-end"]["axes"]["F_u"] = [0.1, 1.4]
         return specs
 
-    monkeypatch.setitem(figures.RECIPES, "fig5-1280", replace(original, specs=tiny))
-    assert main(["figure", "fig5-1280", "--out", str(tmp_path), "--workers", "2"]) == 0
-    summary = json.loads((tmp_path / "fig5-1280.json").read_text())
+    summary = made_small("fig5-1280", tiny, tmp_path, monkeypatch)
     mixed, pure = summary["points"]
     # as the fig5 test: mixed near equilibrium, bullets only (1% criterion) at F_u = 1.4
     assert 0.6 < mixed["hot_end_mass"] < 0.9 and mixed["near_pure_extent"] is None
@@ -296,9 +290,7 @@ def test_fig4_160_recipe_finds_the_sign_change_at_both_lengths(tmp_path, monkeyp
                                         "barrier": [0.0, 0.5, 1.0, 2.0]}
         return specs
 
-    monkeypatch.setitem(figures.RECIPES, "fig4-160", replace(original, specs=tiny))
-    assert main(["figure", "fig4-160", "--out", str(tmp_path), "--workers", "2"]) == 0
-    summary = json.loads((tmp_path / "fig4-160.json").read_text())
+    summary = made_small("fig4-160", tiny, tmp_path, monkeypatch)
     # free particles flow down the temperature bias, h = 1 gives the inverse current:
     # a sign change in between at both lengths
     assert all(0.0 < h < 1.0 for h in summary["h_star"])
@@ -353,9 +345,7 @@ def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(tmp_pa
             small[f"L{length:g}"] = spec
         return small
 
-    monkeypatch.setitem(figures.RECIPES, "fig9-320", replace(original, specs=tiny))
-    assert main(["figure", "fig9-320", "--out", str(tmp_path), "--workers", "2"]) == 0
-    summary = json.loads((tmp_path / "fig9-320.json").read_text())
+    summary = made_small("fig9-320", tiny, tmp_path, monkeypatch)
     assert summary["lengths"] == [10.0, 20.0]
     for k in range(2):
         # Onsager reciprocity, and the inverse-current coupling of the Letter (S < 0)
