@@ -149,7 +149,8 @@ def test_replicas_are_the_spawned_seeds_combined_with_propagated_errors():
     assert combined.J_rho.item() == pytest.approx(values.mean())
     assert combined.J_rho_err.item() == pytest.approx(np.sqrt(np.sum(errors**2)) / 3)
     assert len(set(values)) == 3  # independent
-    assert "chi2_per_dof_J_rho" in combined.attrs
+    low, high = combined.attrs["spread_ratio_range"]
+    assert low < 1 < high and "spread_ratio_J_rho" in combined.attrs
 
 
 def test_plot_draws_profiles_and_block_series(tmp_path, capsys):

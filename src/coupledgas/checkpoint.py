@@ -5,6 +5,9 @@ snapshots (``snapshots.*``) and a JSON header with the parameters, the run optio
 generator state and the package version. A run restored from it continues bit for bit
 as if it had never stopped: the kernel stops only between events and never draws a
 random number when it stops.
+
+A chain's final states (``save_final_state``) hold the parameters and the kernel arrays
+only: the next point of a chain starts from them (``simulate.Run.continued``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def save(run: Run, path) -> None:
         "n_bins": run.n_bins, "rel_err": run.rel_err, "t_max": run.t_max,
         "block_length": run.block_length, "kernel_seconds": run.kernel_seconds,
         "target_reached": run.target_reached, "rng": run.rng.bit_generator.state,
+        "origin": list(run.origin), "started_from": run.started_from, "warmup": run.warmup,
     }
     arrays = {f"state.{name}": value for name, value in run.state.arrays().items()}
     arrays.update({f"snapshots.{name}": np.array(values)
@@ -62,4 +66,34 @@ def load(path) -> Run:
                rel_err=header["rel_err"], t_max=header["t_max"],
                state=ChannelState(**state), rng=rng, block_length=header["block_length"],
                snapshots=snapshots, kernel_seconds=header["kernel_seconds"],
-               target_reached=header["target_reached"])
+               target_reached=header["target_reached"],
+               origin=tuple(header.get("origin", (0.0, 0))),
+               started_from=header.get("started_from", "equilibrium"),
+               warmup=header.get("warmup", False))
+
+
+def save_final_state(run: Run, path) -> None:
+    """Write a finished run's parameters and final kernel state to ``path`` (atomically,
+    compressed): where the next point of a chain starts (``load_final_state``)."""
+    header = {"format": FORMAT, "version": __version__, "params": asdict(run.params)}
+    arrays = {f"state.{name}": value for name, value in run.state.arrays().items()}
+    with atomic_path(Path(path)) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, header=np.array(json.dumps(header)), **arrays)
+
+
+def load_final_state(path) -> tuple[RunParams, ChannelState]:
+    """The parameters and the final state saved by ``save_final_state``; a missing or
+    unreadable file is a ParameterError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError("chain", f"no final state to continue from: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            header = json.loads(str(archive["header"]))
+            state = {f.name: archive[f"state.{f.name}"] for f in fields(ChannelState)}
+    except (OSError, ValueError, KeyError) as err:
+        raise ParameterError("chain", f"cannot read {path}: {err}") from None
+    if header.get("format") != FORMAT:
+        raise ParameterError("chain", f"{path} has format {header.get('format')}, "
+                             f"this version reads format {FORMAT}")
+    return RunParams(**header["params"]), ChannelState(**state)

@@ -191,9 +191,11 @@ def _summary(result) -> str:
         rows.append(f"precision target {result['rel_err_target']:g}: " + (
             "reached" if result["target_reached"] else "NOT reached by t-max"))
     if "replicas" in result:
-        rows.append(f"{result['replicas']} replicas; spread / error: chi2 per dof "
-                    f"{result['chi2_per_dof_J_rho']:.2f} (J_rho), "
-                    f"{result['chi2_per_dof_J_u']:.2f} (J_u)")
+        low, high = result["spread_ratio_range"]
+        rows.append(f"{result['replicas']} replicas; variance of their values / mean squared "
+                    f"error: {result['spread_ratio_J_rho']:.2f} (J_rho), "
+                    f"{result['spread_ratio_J_u']:.2f} (J_u); honest errors give "
+                    f"{low:.2f} to {high:.2f} (95%)")
     if not result["errors_reliable"]:
         rows.append(f"warning: the error bars cannot be trusted yet: the run lasts "
                     f"{result['t_measured'] / result['relaxation_time']:.3g} relaxation "
@@ -241,8 +243,9 @@ def run_summary(ds) -> dict:
         out["target_reached"] = bool(a["target_reached"])
     if "replicas" in a:
         out["replicas"] = int(a["replicas"])
-        out["chi2_per_dof_J_rho"] = a["chi2_per_dof_J_rho"]
-        out["chi2_per_dof_J_u"] = a["chi2_per_dof_J_u"]
+        out["spread_ratio_J_rho"] = float(a["spread_ratio_J_rho"])
+        out["spread_ratio_J_u"] = float(a["spread_ratio_J_u"])
+        out["spread_ratio_range"] = [float(v) for v in a["spread_ratio_range"]]
     return out
 
 

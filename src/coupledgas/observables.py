@@ -297,3 +297,60 @@ def block_covariance(series, min_block=1) -> CovarianceEstimate:
     return CovarianceEstimate(covariance=chosen, error=error, block_size=2**level,
                               n_blocks=n_chosen, reliable=n_chosen >= MIN_RELIABLE_BLOCKS,
                               curve=np.array(curve))
+
+
+#: MSER's batches: consecutive blocks averaged before truncating (MSER-5)
+MSER_BATCH = 5
+
+
+def mser_truncation(series, batch=MSER_BATCH) -> tuple[int, bool]:
+    """Where a series' warm-up ends, by MSER-m (White, Simulation 69, 323 (1997)).
+
+    The series is cut into batches of ``batch`` values; for each d the statistic
+    MSER(d) = sum_{i>=d} (y_i - mean(y_d..))^2 / (n - d)^2 of the batch means y_i is the
+    squared standard error of the mean of what remains (without its correlations). It
+    falls while dropping leading batches removes a bias faster than it loses data and
+    rises after; its minimum over d <= n / 2 marks the end of the warm-up.
+
+    Parameters
+    ----------
+    series : array_like
+        Per-block values, in time order.
+    batch : int
+        Blocks per batch.
+
+    Returns
+    -------
+    (int, bool)
+        The number of leading values to drop, and whether the minimum lies at the limit
+        d = n / 2 (the warm-up may not be over: the series still drifts).
+    """
+    x = np.asarray(series, dtype=float)
+    n = x.size // batch
+    if n < 4:
+        return 0, False
+    means = x[:n * batch].reshape(n, batch).mean(axis=1)
+    tail = means[::-1]  # tail[:k] are the last k batches
+    kept = np.arange(1, n + 1)
+    sums, squares = np.cumsum(tail), np.cumsum(tail**2)
+    mser = (squares - sums**2 / kept) / kept**2  # indexed by k = n - d batches kept
+    limit = n // 2
+    d = int(np.argmin(mser[::-1][:limit + 1]))  # mser[::-1][d]: d batches dropped
+    return d * batch, d == limit
+
+
+#: halves of a series that differ by more than this many combined standard errors drift
+DRIFT_SIGMAS = 4.0
+
+
+def drifts(series, min_block=1) -> bool:
+    """Whether a series' first and second halves differ by more than ``DRIFT_SIGMAS``
+    combined blocking errors (``block_estimate`` of each half): a trend that the
+    measurement has not outrun. Fewer than 8 values never drift."""
+    x = np.asarray(series, dtype=float)
+    if x.size < 8:
+        return False
+    half = x.size // 2
+    first, second = (block_estimate(part, min_block) for part in (x[:half], x[half:2 * half]))
+    spread = np.hypot(first.error, second.error)
+    return bool(spread > 0 and abs(first.mean - second.mean) > DRIFT_SIGMAS * spread)

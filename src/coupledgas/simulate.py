@@ -15,7 +15,8 @@ which the bookkeeping check accounts for exactly).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+import warnings
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import xarray as xr
@@ -26,6 +27,7 @@ from .kernel import (
     advance_to,
     check_bookkeeping,
     new_channel,
+    set_reservoir,
     transferred,
 )
 from .kernel.layout import (
@@ -41,7 +43,15 @@ from .kernel.layout import (
     S_DISSIPATED,
     SPECIES,
 )
-from .observables import block_covariance, block_estimate, profile_estimates, ratio_estimate
+from .kernel.profiles import UNSIGNED
+from .observables import (
+    block_covariance,
+    block_estimate,
+    drifts,
+    mser_truncation,
+    profile_estimates,
+    ratio_estimate,
+)
 from .params import ParameterError, RunParams, relaxation_time
 
 #: blocks of a fixed-length run
@@ -53,13 +63,23 @@ MAX_BLOCKS = 2 * N_BLOCKS
 CHECK_EVERY = 64
 
 PAIR_TYPES = ("bullet-bullet", "bullet-rod", "rod-rod")
+#: the spawn key of the k-th point of a chain is CHAIN_STREAM + k, after the replica's
+CHAIN_STREAM = 2**32
+#: what a run may change from the run it continues (``Run.continued``): the reservoirs,
+#: the times, the seed and the replica
+RESERVOIR_FIELDS = ("T_left", "T_right", "mu_left", "mu_right", "F_rho", "F_u")
 
 
-def seed_sequence(params: RunParams) -> np.random.SeedSequence:
-    """The run's seed: ``seed``, or child ``replica`` of it (``SeedSequence.spawn``)."""
-    if params.replica >= 0:
-        return np.random.SeedSequence(params.seed, spawn_key=(params.replica,))
-    return np.random.SeedSequence(params.seed)
+def seed_sequence(params: RunParams, step: int = 0) -> np.random.SeedSequence:
+    """The run's seed: ``seed``, or child ``replica`` of it (``SeedSequence.spawn``).
+
+    ``step`` k >= 1 is the k-th point of a chain (``Run.continued``): a stream of its own,
+    so that neighbouring points of a chain do not share their noise.
+    """
+    key = (params.replica,) if params.replica >= 0 else ()
+    if step:
+        key += (CHAIN_STREAM + int(step),)
+    return np.random.SeedSequence(params.seed, spawn_key=key)
 
 
 @dataclass
@@ -80,19 +100,78 @@ class Run:
     snapshots: dict = field(default_factory=dict)
     kernel_seconds: float = 0.0
     target_reached: bool = False
+    #: the clock and the event count when the run started (not 0 for a continued run)
+    origin: tuple = (0.0, 0)
+    #: "equilibrium", or the name of the run whose final state this one started from
+    started_from: str = "equilibrium"
+    #: whether the transient's end is detected from the block series (``warmup_blocks``)
+    warmup: bool = False
 
     FIELDS = ("time", "flows", "bullets", "energy", "temperature", "counters", "dissipated",
               "profile", "crossings")
 
     @classmethod
-    def start(cls, params: RunParams, n_bins=40, rel_err=None, t_max=None) -> "Run":
-        """A new run at its equilibrium start (see ``kernel.new_channel``)."""
+    def start(cls, params: RunParams, n_bins=40, rel_err=None, t_max=None,
+              warmup=False) -> "Run":
+        """A new run at its equilibrium start (see ``kernel.new_channel``).
+
+        ``warmup``: detect the transient's end from the block series (``warmup_blocks``)
+        and measure only after it.
+        """
         n_bins, rel_err, t_max = _check_run_options(params, n_bins, rel_err, t_max)
         rng = np.random.default_rng(seed_sequence(params))
         state = new_channel(params, rng, n_bins=n_bins)
         return cls(params=params, n_bins=n_bins, rel_err=rel_err, t_max=t_max, state=state,
                    rng=rng, block_length=params.t_measure / N_BLOCKS,
-                   snapshots={name: [] for name in cls.FIELDS})
+                   snapshots={name: [] for name in cls.FIELDS}, warmup=bool(warmup))
+
+    @classmethod
+    def continued(cls, params: RunParams, previous: RunParams, state, started_from: str,
+                  step: int, n_bins=40, rel_err=None, t_max=None, warmup=False) -> "Run":
+        """A new run that starts from the final state of another run of the same channel.
+
+        All particles keep their positions and velocities; the reservoirs are set to
+        those of ``params`` (``kernel.set_reservoir``), and ``params.t_transient`` is
+        discarded before measuring. The generator is a fresh one,
+        ``seed_sequence(params, step)``, so the run depends only on ``state`` and its own
+        parameters: a chain of runs is reproducible point by point.
+
+        Parameters
+        ----------
+        params : RunParams
+            This run's parameters; they may differ from ``previous`` only in the
+            reservoirs (``RESERVOIR_FIELDS``), the times, the seed and the replica.
+        previous : RunParams
+            The parameters of the run that ended in ``state``.
+        state : ChannelState
+            Its final state (copied, not changed).
+        started_from : str
+            The name of that run (recorded as ``attrs["started_from"]``).
+        step : int
+            The position of this run in its chain (1, 2, ...), which picks its stream.
+        n_bins, rel_err, t_max, warmup
+            As for ``start``; ``n_bins`` must be that of ``state``.
+        """
+        n_bins, rel_err, t_max = _check_run_options(params, n_bins, rel_err, t_max)
+        free = RESERVOIR_FIELDS + ("t_transient", "t_measure", "seed", "replica")
+        for name in (f.name for f in fields(RunParams)):
+            if name not in free and getattr(params, name) != getattr(previous, name):
+                raise ParameterError(name, f"differs from the run it continues "
+                                     f"({getattr(params, name)!r} != "
+                                     f"{getattr(previous, name)!r}); only the reservoirs "
+                                     "may change along a chain")
+        if state.profile.shape[1] != n_bins:
+            raise ParameterError("bins", f"must be that of the run it continues "
+                                 f"({state.profile.shape[1]}), got {n_bins}")
+        rng = np.random.default_rng(seed_sequence(params, step))
+        state = type(state)(**{name: array.copy() for name, array in state.arrays().items()})
+        for end, temperature in ((LEFT, params.T_left), (RIGHT, params.T_right)):
+            set_reservoir(state, end, temperature, params.injection_rates[end], rng)
+        return cls(params=params, n_bins=n_bins, rel_err=rel_err, t_max=t_max, state=state,
+                   rng=rng, block_length=params.t_measure / N_BLOCKS,
+                   snapshots={name: [] for name in cls.FIELDS},
+                   origin=(state.clock, int(state.counters[C_EVENTS])),
+                   started_from=started_from, warmup=bool(warmup))
 
     @property
     def n_blocks(self) -> int:
@@ -112,8 +191,13 @@ class Run:
 
     @property
     def events(self) -> int:
-        """Events processed so far (transient included)."""
-        return int(self.state.counters[C_EVENTS])
+        """Events this run has processed so far (transient included)."""
+        return int(self.state.counters[C_EVENTS]) - self.origin[1]
+
+    @property
+    def transient_end(self) -> float:
+        """The clock at which the transient ends and the measurement begins."""
+        return self.origin[0] + self.params.t_transient
 
     def _kernel(self, t_stop):
         started = time.perf_counter()
@@ -189,8 +273,8 @@ class Run:
         the pieces.
         """
         if not self.snapshots["time"]:
-            self._kernel(min(self.state.clock + self.block_length, self.params.t_transient))
-            if self.state.clock >= self.params.t_transient:
+            self._kernel(min(self.state.clock + self.block_length, self.transient_end))
+            if self.state.clock >= self.transient_end:
                 self._snapshot()
             return
         self._kernel(self.snapshots["time"][-1] + self.block_length)
@@ -209,13 +293,63 @@ class Run:
                 on_block(self)
         return self
 
+    def block_series(self, snap=None) -> dict:
+        """Per block: J_rho and J_u (means of both ends) and, with profiles, the mean
+        mass <m(0+)> of the particles crossing the left end (NaN in a block that none
+        crosses)."""
+        snap = snap or {name: np.array(v) for name, v in self.snapshots.items()}
+        moved = transferred(np.diff(snap["flows"], axis=0))
+        series = {"J_rho": moved["particles"].mean(axis=-1) / self.block_length,
+                  "J_u": moved["energy"].mean(axis=-1) / self.block_length}
+        if self.n_bins:
+            counts = np.diff(snap["crossings"][:, :, 0, UNSIGNED], axis=0)
+            total = counts.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                series["hot_end_mass"] = np.where(total > 0, (
+                    self.params.m_bullet * counts[:, BULLET]
+                    + self.params.m_rod * counts[:, ROD]) / total, np.nan)
+        return series
+
+    def warmup_blocks(self) -> tuple[int, bool]:
+        """How many leading blocks still belong to the transient, and whether the rest
+        still drifts.
+
+        MSER-5 (``observables.mser_truncation``) on each of ``block_series`` (J_rho only
+        where bullets are exchanged); the largest truncation wins. The rest drifts when
+        a truncation reaches MSER's limit (half the blocks) or when the two halves of a
+        series after the truncation differ by more than ``observables.drifts`` allows.
+        """
+        series = self.block_series()
+        if self.params.bullet_walls != "exchange":
+            del series["J_rho"]
+        cuts = [mser_truncation(values[np.isfinite(values)]) for values in series.values()]
+        dropped = max(cut for cut, _ in cuts)
+        drifting = any(limit for _, limit in cuts) or any(
+            drifts(values[dropped:][np.isfinite(values[dropped:])], self.min_block)
+            for values in series.values())
+        return dropped, drifting
+
     def dataset(self) -> xr.Dataset:
-        """The result (see ``simulate``); checks the bookkeeping first."""
+        """The result (see ``simulate``); checks the bookkeeping first.
+
+        With ``warmup`` the blocks that ``warmup_blocks`` finds still in the transient
+        are discarded; ``attrs["t_transient"]`` is then the transient used in all, and
+        ``attrs["still_drifting"]`` (with a warning) says whether the rest drifts.
+        """
         snap = {name: np.array(values) for name, values in self.snapshots.items()}
+        dropped, drifting = self.warmup_blocks() if self.warmup else (0, False)
+        if drifting:
+            warnings.warn(f"the measured part of the run still drifts after a transient "
+                          f"of {self.params.t_transient + dropped * self.block_length:.4g}: "
+                          "measure longer, or start from a relaxed state", stacklevel=2)
+        snap = {name: values[dropped:] for name, values in snap.items()}
         check_bookkeeping(snap["flows"][0], snap["flows"][-1], snap["bullets"][0],
                           snap["bullets"][-1], snap["energy"][0], snap["energy"][-1],
                           snap["dissipated"][-1] - snap["dissipated"][0])
-        return _dataset(self, snap)
+        ds = _dataset(self, snap)
+        ds.attrs.update(t_transient=self.params.t_transient + dropped * self.block_length,
+                        warmup_detected=int(self.warmup), still_drifting=int(drifting))
+        return ds
 
 
 def _check_run_options(params, n_bins, rel_err, t_max):
@@ -242,10 +376,8 @@ def _check_run_options(params, n_bins, rel_err, t_max):
 def _dataset(run: Run, snap: dict) -> xr.Dataset:
     params, block_length = run.params, run.block_length
     moved = transferred(np.diff(snap["flows"], axis=0))  # per block, per end
-    series = {
-        "J_rho": moved["particles"].mean(axis=-1) / block_length,
-        "J_u": moved["energy"].mean(axis=-1) / block_length,
-    }
+    series = run.block_series(snap)
+    series.pop("hot_end_mass", None)
     F_rho, F_u = params.forces
     series["entropy_production"] = series["J_rho"] * F_rho + series["J_u"] * F_u
     data, attrs = {}, params.as_attrs()
@@ -273,7 +405,7 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
         factor = params.length / (params.T_left - params.T_right)
         data["kappa"] = ((), data["J_u"][1] * factor)
         data["kappa_err"] = ((), data["J_u_err"][1] * abs(factor))
-    measured = run.measured_time
+    measured = (len(snap["time"]) - 1) * block_length
     total = transferred(snap["flows"][-1] - snap["flows"][0])
     for name, key in (("J_rho", "particles"), ("J_u", "energy")):
         data[name + "_end"] = (("end",), total[key] / measured)
@@ -321,7 +453,8 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
         coupledgas_version=__version__, events=int(events[C_EVENTS]), events_total=run.events,
         events_per_second=run.events / run.kernel_seconds if run.kernel_seconds > 0 else 0.0,
         kernel_seconds=run.kernel_seconds, block_length=block_length,
-        n_blocks=run.n_blocks, t_measured=measured, n_bins=run.n_bins,
+        n_blocks=len(snap["time"]) - 1, t_measured=measured, n_bins=run.n_bins,
+        started_from=run.started_from,
         relaxation_time=relaxation_time(params.length),
         errors_reliable=int(reliable), rel_err_target=run.rel_err or 0.0,
         t_max=run.t_max or 0.0, target_reached=int(run.target_reached),

@@ -53,6 +53,26 @@ The sweep directory holds ``spec.toml`` (a copy), ``points/<hash>.nc`` (one resu
 finished point, named by a hash of its full parameters and seed, written atomically) and
 ``results.nc``, the combined Dataset with one dimension per axis (and ``replica``), with
 each point's ``events``, ``t_measured``, ``cpu_seconds`` and (runs) ``errors_reliable``.
+A run sweep may be a chain along one axis of reservoir parameters (``F_u``, ``F_rho``,
+``T_left``, ``T_right``, ``mu_left`` or ``mu_right``)::
+
+    chain = "F_u"
+    chain_transient = 1e5
+    [axes]
+    F_u = [0.2, 0.3, 0.4]
+
+The first point of each chain (one per value of the other axes, and per replica) starts
+at equilibrium with the base transient; each next point starts from the final state of
+the point before it in the axis's order (all particles; ``simulate.Run.continued``) and
+discards only ``chain_transient`` (default ``CHAIN_TRANSIENT`` relaxation times). A
+reversed list is the chain run the other way, so an up- and a down-chain show
+hysteresis. A point's file name includes where it started from; ``results.nc`` records
+each point's ``started_from`` ("equilibrium" or the file name of its predecessor) and
+the ``t_transient`` it used. The chained points' final states stay beside their files
+(``points/<hash>.state.npz``), so a chain that grows or resumes continues from them.
+``warmup = true`` in ``[base]`` (any run sweep) lets each run detect the end of its
+transient from its block series (``simulate.Run.warmup_blocks``).
+
 Running the same sweep again computes only the missing points, and a run point in flight
 resumes from its checkpoint (``points/.<hash>.checkpoint.npz``, saved every ten minutes
 of wall time), so a killed sweep loses at most ten minutes of each running point; Dask
@@ -77,16 +97,16 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .checkpoint import load
+from .checkpoint import load, load_final_state, save_final_state
 from .execute import execute
 from .files import write_netcdf, write_text
 from .heat_engine import heat_engine
 from .onsager import check, onsager
-from .params import ParameterError, RunParams
-from .simulate import Run
+from .params import ParameterError, RunParams, non_negative, relaxation_time
+from .simulate import RESERVOIR_FIELDS, Run
 
 RUN_PARAMETERS = tuple(name for name in RunParams.names() if name != "replica")
-RUN_OPTIONS = ("bins", "rel_err", "t_max")
+RUN_OPTIONS = ("bins", "rel_err", "t_max", "warmup")
 ALIASES = {"rods": "n_rods", "bullets": "n_bullets"}
 #: per-point results gathered into results.nc
 SCALARS = ("J_rho", "J_rho_err", "J_u", "J_u_err", "entropy_production",
@@ -105,6 +125,9 @@ ONSAGER_SCALARS = tuple(f"{name}{suffix}" for name in (
     "L_rr", "L_ru", "L_ur", "L_uu", "sigma", "kappa", "S", "ZT", "det")
     for suffix in ("", "_err")) + ("reciprocity_gap",)
 RETRIES = 3
+#: the default transient of a chain's points after its first, in relaxation times L^2 / 2
+#: (``params.relaxation_time``)
+CHAIN_TRANSIENT = 0.25
 #: wall-clock seconds between the checkpoints of a running point
 CHECKPOINT_EVERY = 600.0
 
@@ -127,8 +150,9 @@ class PointKind:
     hashed : callable
         ``params -> JSON-able value``: with the options, what names a point's file.
     run : callable
-        ``(params, options, checkpoint) -> xarray.Dataset``: one point, on a Dask
-        worker; ``checkpoint`` is the path its progress may be saved to and resumed from.
+        ``(params, options, checkpoint, link) -> xarray.Dataset``: one point, on a Dask
+        worker; ``checkpoint`` is the path its progress may be saved to and resumed from,
+        ``link`` the point's ``ChainLink`` (None outside a chain).
     scalars : tuple
         The point results' variables gathered into ``results.nc``.
     optional_scalars : tuple
@@ -173,17 +197,55 @@ def _run_params(settings, replica):
 
 
 def _run_options(settings) -> dict:
-    """``Run.start``'s options of a run point: bins (default 40), rel_err, t_max."""
+    """``Run.start``'s options of a run point: bins (default 40), rel_err, t_max and
+    warmup (only when set, so that the names of earlier points stay)."""
     options = {k: v for k, v in settings.items() if k in RUN_OPTIONS}
-    return {"n_bins": options.get("bins", 40), "rel_err": options.get("rel_err"),
-            "t_max": options.get("t_max")}
+    out = {"n_bins": options.get("bins", 40), "rel_err": options.get("rel_err"),
+           "t_max": options.get("t_max")}
+    if options.get("warmup"):
+        out["warmup"] = True
+    return out
 
 
-def _run(params, options, checkpoint):
+@dataclass(frozen=True)
+class ChainLink:
+    """Where a chained point starts and where it leaves its final state.
+
+    Attributes
+    ----------
+    step : int
+        Its position in the chain (0: the first point, from equilibrium).
+    previous : str or None
+        The result file of the point before it (its final state lies beside it).
+    final_state : str
+        Where its own final state goes (``checkpoint.save_final_state``).
+    """
+
+    step: int
+    previous: str | None
+    final_state: str
+
+
+def final_state_path(path) -> Path:
+    """Where the final state of the point whose result is ``path`` is kept."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.state.npz")
+
+
+def _run(params, options, checkpoint, link=None):
     """A run point, resumed from ``checkpoint`` if it holds this run, checkpointed every
-    ``CHECKPOINT_EVERY`` seconds of wall time."""
-    run = _resumed(checkpoint, params) or Run.start(params, **options)
-    return execute(run, checkpoint, CHECKPOINT_EVERY).dataset()
+    ``CHECKPOINT_EVERY`` seconds of wall time; a chained one starts from its
+    predecessor's final state and leaves its own."""
+    run = _resumed(checkpoint, params)
+    if run is None and link is not None and link.previous is not None:
+        previous, state = load_final_state(final_state_path(link.previous))
+        run = Run.continued(params, previous, state, Path(link.previous).stem, link.step,
+                            **options)
+    run = execute(run or Run.start(params, **options), checkpoint, CHECKPOINT_EVERY)
+    ds = run.dataset()
+    if link is not None:
+        save_final_state(run, link.final_state)
+    return ds
 
 
 def _engine_parameters():
@@ -191,7 +253,7 @@ def _engine_parameters():
     return tuple(inspect.signature(heat_engine).parameters)
 
 
-def _engine(params, options, checkpoint):
+def _engine(params, options, checkpoint, link=None):
     """An engine point: one ``heat_engine`` run."""
     return heat_engine(**params)
 
@@ -208,7 +270,7 @@ def _onsager_params(settings, replica):
     return dict(settings)
 
 
-def _onsager(params, options, checkpoint):
+def _onsager(params, options, checkpoint, link=None):
     """An Onsager point: one ``onsager`` call, in this process."""
     return onsager(**params)
 
@@ -244,6 +306,8 @@ class SweepSpec:
     replicas: int = 1
     kind: str = "run"
     zipped: dict = field(default_factory=dict)  # axis name -> {parameter: values}
+    chain: str | None = None  # the axis along which points continue each other
+    chain_transient: float | None = None
 
     @classmethod
     def from_dict(cls, spec: dict) -> "SweepSpec":
@@ -257,10 +321,11 @@ class SweepSpec:
 
     @classmethod
     def _validated(cls, spec: dict) -> "SweepSpec":
-        unknown = set(spec) - {"base", "axes", "replicas", "kind"}
+        unknown = set(spec) - {"base", "axes", "replicas", "kind", "chain",
+                               "chain_transient"}
         if unknown:
             raise ParameterError(sorted(unknown)[0], "is not a sweep table (base, axes, "
-                                 "replicas, kind)")
+                                 "replicas, kind, chain, chain_transient)")
         kind = spec.get("kind", "run")
         if not isinstance(kind, str) or kind not in KINDS:
             raise ParameterError("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -285,7 +350,9 @@ class SweepSpec:
             raise ParameterError("replicas", f"must be a positive integer, got {replicas!r}")
         if replicas != 1 and not KINDS[kind].replicas:
             raise ParameterError("replicas", f"are not for kind = \"{kind}\" sweeps")
-        spec = cls(base=base, axes=axes, replicas=replicas, kind=kind, zipped=zipped)
+        chain, chain_transient = _chain(spec, kind, axes, base)
+        spec = cls(base=base, axes=axes, replicas=replicas, kind=kind, zipped=zipped,
+                   chain=chain, chain_transient=chain_transient)
         for point in spec.points():  # every point valid before anything runs
             point.params()
         return spec
@@ -312,17 +379,29 @@ class SweepSpec:
                 **{n: len(next(iter(g.values()))) for n, g in self.zipped.items()}}
 
     def points(self) -> list["SweepPoint"]:
-        """Every point of the grid (axes, then zipped axes), replicas innermost."""
+        """Every point of the grid (axes, then zipped axes), replicas innermost; along a
+        chain each point knows the one before it (which comes earlier in the list)."""
         names = list(self.axes)
-        out = []
+        out, by_place = [], {}
+        axis = names.index(self.chain) if self.chain else None
         for index in product(*(range(n) for n in self.dims.values())):
             values = {n: self.axes[n][i] for n, i in zip(names, index)}
             for group, i in zip(self.zipped.values(), index[len(names):]):
                 values.update({n: v[i] for n, v in group.items()})
+            settings = {**self.base, **values}
+            step = index[axis] if axis is not None else 0
+            if step:
+                settings["t_transient"] = self.chain_transient
             for replica in range(self.replicas):
-                out.append(SweepPoint(index=index, replica=replica,
-                                      settings={**self.base, **values},
-                                      replicated=self.replicas > 1, kind=self.kind))
+                previous = None
+                if step:
+                    before = index[:axis] + (step - 1,) + index[axis + 1:]
+                    previous = by_place[before, replica]
+                point = SweepPoint(index=index, replica=replica, settings=settings,
+                                   replicated=self.replicas > 1, kind=self.kind,
+                                   chained=axis is not None, step=step, previous=previous)
+                by_place[index, replica] = point
+                out.append(point)
         return out
 
     def to_toml(self) -> str:
@@ -334,13 +413,36 @@ class SweepSpec:
         def listed(values):
             return f"[{', '.join(value(x) for x in values)}]"
 
-        lines = [f'kind = "{self.kind}"', f"replicas = {self.replicas}", "", "[base]"]
+        lines = [f'kind = "{self.kind}"', f"replicas = {self.replicas}"]
+        if self.chain:
+            lines += [f'chain = "{self.chain}"', f"chain_transient = {self.chain_transient!r}"]
+        lines += ["", "[base]"]
         lines += [f"{k} = {value(v)}" for k, v in self.base.items()]
         lines += ["", "[axes]"]
         lines += [f"{k} = {listed(v)}" for k, v in self.axes.items()]
         for name, group in self.zipped.items():
             lines += ["", f"[axes.{name}]"] + [f"{k} = {listed(v)}" for k, v in group.items()]
         return "\n".join(lines) + "\n"
+
+
+def _chain(spec: dict, kind: str, axes: dict, base: dict) -> tuple:
+    """The chain's axis and its points' transient (None, None without a chain)."""
+    chain = spec.get("chain")
+    if chain is None:
+        if "chain_transient" in spec:
+            raise ParameterError("chain_transient", "applies only to a chain (chain = ...)")
+        return None, None
+    if kind != "run":
+        raise ParameterError("chain", f"chains are of run sweeps, not kind = \"{kind}\"")
+    name = chain.replace("-", "_") if isinstance(chain, str) else chain
+    if name not in RESERVOIR_FIELDS:
+        raise ParameterError("chain", f"must be an axis of reservoir parameters "
+                             f"({', '.join(RESERVOIR_FIELDS)}), got {chain!r}")
+    if name not in axes:
+        raise ParameterError("chain", f"{name} is not an axis of the sweep")
+    if "chain_transient" in spec:
+        return name, non_negative("chain_transient", spec["chain_transient"])
+    return name, CHAIN_TRANSIENT * relaxation_time(base.get("length", 20.0))
 
 
 def _is_parameter(key: str, kind: str) -> bool:
@@ -384,6 +486,9 @@ class SweepPoint:
     settings: dict
     replicated: bool
     kind: str = "run"
+    chained: bool = False
+    step: int = 0
+    previous: "SweepPoint | None" = None
 
     def params(self):
         """The checked parameters of the point (``RunParams`` of a run point, the
@@ -395,9 +500,21 @@ class SweepPoint:
         return KINDS[self.kind].options(self.settings)
 
     def key(self) -> str:
-        """Hash of the full parameters, seed and run options."""
-        return digest({"kind": self.kind, "params": KINDS[self.kind].hashed(self.params()),
-                       "options": self.options()})
+        """Hash of the full parameters, seed and run options (and, along a chain, of
+        where the point starts: its position and its predecessor's key)."""
+        named = {"kind": self.kind, "params": KINDS[self.kind].hashed(self.params()),
+                 "options": self.options()}
+        if self.chained:
+            named["chain"] = {"step": self.step,
+                              "started_from": self.previous.key() if self.previous else None}
+        return digest(named)
+
+    def link(self, out) -> ChainLink | None:
+        """The point's ``ChainLink`` in the sweep directory ``out`` (None outside a chain)."""
+        if not self.chained:
+            return None
+        previous = str(point_path(out, self.previous)) if self.previous else None
+        return ChainLink(self.step, previous, str(final_state_path(point_path(out, self))))
 
 
 def digest(value) -> str:
@@ -411,7 +528,7 @@ def point_path(out, point: SweepPoint) -> Path:
     return Path(out) / "points" / f"{point.key()}.nc"
 
 
-def run_point(kind: str, params, options: dict, path: str) -> str:
+def run_point(kind: str, params, options: dict, path: str, link=None, after=None) -> str:
     """Run one point and write its Dataset to ``path`` atomically (on a Dask worker).
 
     The Dataset records the CPU seconds the point took in ``attrs["point_cpu_seconds"]``
@@ -423,13 +540,16 @@ def run_point(kind: str, params, options: dict, path: str) -> str:
     ``CHECKPOINT_EVERY`` seconds of wall time; when the point runs again after its
     worker died or the sweep was killed, it resumes from there, bit for bit as if it
     had not stopped.
+
+    A chained point (``link``, a ``ChainLink``) starts from its predecessor's final
+    state; ``after`` is the predecessor's own task, which Dask finishes first.
     """
     path = Path(path)
     if path.exists():
         return str(path)
     checkpoint = path.with_name(f".{path.stem}.checkpoint.npz")
     started = time.process_time()
-    ds = KINDS[kind].run(params, options, checkpoint)
+    ds = KINDS[kind].run(params, options, checkpoint, link)
     ds.attrs["point_cpu_seconds"] = time.process_time() - started
     write_netcdf(ds, path)
     checkpoint.unlink(missing_ok=True)
@@ -617,10 +737,16 @@ def _compute(client, missing, progress):
     """Submit the (point, path) pairs, report progress as they finish; return the failures."""
     from dask.distributed import as_completed  # see dask_client: import cost
 
-    futures = [client.submit(run_point, p.kind, p.params(), p.options(), str(path),
-                             key=f"coupledgas-point-{p.key()}-{_path_tag(path)}",
-                             retries=RETRIES, pure=False)
-               for p, path in missing]
+    futures, by_key = [], {}
+    for p, path in missing:  # a chain's points come after their predecessors
+        out = Path(path).parent.parent
+        after = by_key.get(p.previous.key()) if p.previous is not None else None
+        future = client.submit(run_point, p.kind, p.params(), p.options(), str(path),
+                               p.link(out), after,
+                               key=f"coupledgas-point-{p.key()}-{_path_tag(path)}",
+                               retries=RETRIES, pure=False)
+        futures.append(future)
+        by_key[p.key()] = future
     done, failures = 0, []
     n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
     for future in as_completed(futures):
@@ -660,10 +786,14 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
     # what each point cost (a run's kernel, an Onsager point's runs), and whether a
     # run's errors are reliable (``simulate.Run.min_block``; NaN where not recorded)
     for name, keys in (("cpu_seconds", ("kernel_seconds", "cpu_seconds")),
-                       ("errors_reliable", ("errors_reliable",))):
+                       ("errors_reliable", ("errors_reliable",)),
+                       ("t_transient", ("t_transient",))):
         values = [next((float(d.attrs[k]) for k in keys if k in d.attrs), np.nan)
                   for d in datasets]
         data[name] = (dims, np.array(values).reshape(shape))
+    if spec.kind == "run":
+        data["started_from"] = (dims, np.array(
+            [d.attrs.get("started_from", "equilibrium") for d in datasets]).reshape(shape))
     coords = {n: v for n, v in spec.axes.items()}
     coords.update({n: (group, v) for group, lists in spec.zipped.items()
                    for n, v in lists.items()})
@@ -682,6 +812,8 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
             data[name] = (dims + profile_dims, stacked.reshape(shape + var.shape))
     attrs = {f"base_{k}": (v if not isinstance(v, bool) else int(v))
              for k, v in spec.base.items()}
+    if spec.chain:
+        attrs.update(chain=spec.chain, chain_transient=spec.chain_transient)
     attrs.update(kind=spec.kind, replicas=spec.replicas, axes=",".join(spec.dims),
                  coupledgas_version=first.attrs["coupledgas_version"])
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -2,7 +2,7 @@
 
 The set-ups use this API and never the arrays' index layout: build an open channel
 (``new_channel``) or a periodic ring (``new_ring``), steer it (``set_injection_rate``,
-``set_load_step``), advance it (``advance_to``), and read its boundary flows
+``set_load_step``, ``set_reservoir``), advance it (``advance_to``), and read its boundary flows
 (``net_inflow``, ``transferred``, ``check_bookkeeping``) and a ring's energy current
 (``heat_integral``).
 """
@@ -17,6 +17,7 @@ from .state import (
     new_ring,
     set_injection_rate,
     set_load_step,
+    set_reservoir,
 )
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "new_ring",
     "set_injection_rate",
     "set_load_step",
+    "set_reservoir",
     "transferred",
 ]

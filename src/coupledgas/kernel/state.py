@@ -221,6 +221,31 @@ def set_injection_rate(state: ChannelState, end: int, rate: float, rng) -> None:
     _schedule_injection(state, end, state.clock + wait)
 
 
+def set_reservoir(state: ChannelState, end: int, temperature: float, rate: float,
+                  rng) -> None:
+    """Set the reservoir at one end: its temperature and its bullet injection rate.
+
+    The walls read the temperature whenever they re-emit or inject a particle, so a
+    change takes effect from the clock on; the pending injection is redrawn as in
+    ``set_injection_rate``. A chained sweep point (``coupledgas.sweep``, ``chain``) starts
+    from its predecessor's final state this way.
+
+    Parameters
+    ----------
+    state : ChannelState
+    end : int
+        ``LEFT`` or ``RIGHT``.
+    temperature : float
+        T of the reservoir (energy units, k_B = 1), > 0.
+    rate : float
+        gamma, bullets per unit time (0: none).
+    rng : numpy.random.Generator
+        The run's generator.
+    """
+    state.params[P_TEMPERATURE + end] = temperature
+    set_injection_rate(state, end, rate, rng)
+
+
 def set_load_step(state: ChannelState, end: int, step: float) -> None:
     """Set the potential step between one end and its reservoir (a load).
 
