@@ -9,7 +9,7 @@ order the model defines: at an injection the speed, then the next waiting time; 
 thermal wall the new speed; at an encounter under a stochastic passing rule one uniform
 number, pass if it is below the pass probability.
 
-Encounter rules written out from PHYSICS.md ("Extensions"): the smooth rule
+Encounter rules written out from docs/model.md ("Beyond the Letter's rule"): the smooth rule
 1 / (1 + exp((h - E) / w)) and the square-barrier transmission (hbar = 1); dissipation
 delta scales the relative velocity by sqrt(1 - delta) about the centre of mass at a pass,
 at a bounce or both; the TC model keeps a bounce elastic when either particle bounced

@@ -1,4 +1,4 @@
-"""The simulator against the exact results of PHYSICS.md and the Letter's signs.
+"""The simulator against the exact results of docs/model.md and the Letter's signs.
 
 Statistical comparisons allow 4 standard errors (each run's own blocking error, so
 these tests also check that the error bars are not too small).

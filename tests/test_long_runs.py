@@ -14,7 +14,7 @@ import pytest
 from coupledgas import RunParams
 from coupledgas.checkpoint import load, save
 from coupledgas.cli import main
-from coupledgas.progress import ProgressLine
+from coupledgas.progress import ProgressLine, compile_notice
 from coupledgas.replicas import run_replicas
 from coupledgas.simulate import Run
 
@@ -161,17 +161,38 @@ def test_plot_draws_profiles_and_block_series(tmp_path, capsys):
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10000
 
 
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
 def test_progress_line_shows_time_rate_currents_and_time_left():
     params = RunParams.create(length=5.0, F_u=0.3, t_measure=500.0)
-    stream = io.StringIO()
+    stream = Terminal()
     line = ProgressLine(stream, interval=0.0)
     Run.start(params, n_bins=0).advance(on_block=line)
     last = stream.getvalue().split("\r")[-1]
-    for field in ("t = 500", "M events/s", "J_rho = ", "J_u = ", "left ~"):
+    for field in ("t = 500", "M events/s", "J_rho = ", "J_u = ", "left ~0:00:00"):
         assert field in last
-    assert os.linesep not in stream.getvalue()
+    assert os.linesep not in stream.getvalue()  # one line, rewritten
     # the transient (default 200 here) reports too, in pieces of one block length
     assert "transient 200 / 200" in stream.getvalue()
+    # piped: whole lines
+    piped = io.StringIO()
+    Run.start(params, n_bins=0).advance(on_block=ProgressLine(piped, interval=0.0))
+    lines = piped.getvalue().splitlines()
+    assert len(lines) > 10 and "\r" not in piped.getvalue() and "t = 500" in lines[-1]
+
+
+def test_a_compiling_kernel_is_announced_at_once_and_a_loaded_one_is_not():
+    slow, fast = io.StringIO(), io.StringIO()
+    with compile_notice(slow, after=0.01):
+        time.sleep(0.2)
+    with compile_notice(fast, after=0.5):
+        pass
+    assert slow.getvalue().startswith("coupledgas: compiling the simulation kernel")
+    assert slow.getvalue().endswith(" compiled in 0 s\n")
+    assert fast.getvalue() == ""
 
 
 def test_plot_of_a_missing_result_is_one_line(tmp_path, error_line):

@@ -114,7 +114,7 @@ def test_a_precision_target_is_reached_on_every_entry():
 
 
 def test_the_currents_noise_is_correlated_as_the_onsager_matrix():
-    # fluctuation-dissipation (PHYSICS.md): the mean currents of a run at zero force
+    # fluctuation-dissipation (docs/model.md): the mean currents of a run at zero force
     # fluctuate with covariance 2 Lmat / (L t), so their correlation is
     # L_ru / sqrt(L_rr L_uu); the free gas's matrix is exact
     exact = exact_free_gas()

@@ -1,4 +1,4 @@
-"""Passing rules beyond the Letter's sharp threshold (PHYSICS.md, "Extensions").
+"""Passing rules beyond the Letter's sharp threshold (docs/model.md, "Beyond the Letter's rule").
 
 Any rule whose pass probability depends only on the pair's centre-of-mass energy keeps
 equilibrium: no current, Maxwell velocities, and a pass fraction equal to the rule

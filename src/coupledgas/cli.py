@@ -22,7 +22,7 @@ from .kernel import InelasticCollapse
 from .onsager import FORCE, LARGE_SHIFT, onsager
 from .params import COLLAPSE_TIME, ParameterError, RunParams, relaxation_time
 from .plot import plot_run
-from .progress import ProgressLine
+from .progress import ProgressLine, compile_notice
 from .replicas import run_replicas
 from .ring import ring
 from .simulate import Run
@@ -792,7 +792,9 @@ def plot(
 def _execute(run, checkpoint, checkpoint_every, quiet):
     if not checkpoint_every > 0:
         raise ParameterError("checkpoint_every", f"must be positive, got {checkpoint_every:g}")
-    progress = ProgressLine() if not quiet and sys.stderr.isatty() else None
+    progress = None if quiet else ProgressLine()
+    with compile_notice():
+        run.load_kernel()
     try:
         execute(run, checkpoint, checkpoint_every, progress)
     except Interrupted:

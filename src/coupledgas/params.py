@@ -3,7 +3,7 @@
 A run is one channel [0, L] holding bullets (mass ``m_bullet``, exchanged with the
 reservoirs) and rods (mass ``m_rod``, kept in the channel), between a left and a right
 reservoir. The reservoirs are given either by forces (F_rho, F_u) around (T, mu) or
-directly by their temperatures and chemical potentials (PHYSICS.md, "Forces").
+directly by their temperatures and chemical potentials (docs/model.md, "Forces and currents").
 """
 
 from __future__ import annotations

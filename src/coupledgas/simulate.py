@@ -284,9 +284,13 @@ class Run:
                 self.snapshots[name] = self.snapshots[name][::2]
             self.block_length *= 2
 
+    def load_kernel(self):
+        """Load the compiled kernel, or compile it (its first use after an install)."""
+        advance_to(self.state, self.rng, self.state.clock, max_events=0)
+
     def advance(self, on_block=None):
         """Advance to the end, calling ``on_block(self)`` after every block."""
-        advance_to(self.state, self.rng, self.state.clock, max_events=0)  # compile or load
+        self.load_kernel()
         while not self.finished():
             self.advance_block()
             if on_block is not None:
@@ -390,7 +394,7 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
         data[name + "_block"] = (("block",), values)
         attrs[name + "_blocks_used"] = est.n_blocks
         reliable &= est.reliable
-    # the two currents' errors are correlated (their noise is the Onsager matrix, PHYSICS.md):
+    # the two currents' errors are correlated (their noise is the Onsager matrix, docs/model.md):
     # ratios of them (S, ZT) need the correlation, from blocks of one common level
     both = block_covariance(np.stack([series["J_rho"], series["J_u"]], axis=1), min_block)
     variances = np.diag(both.covariance)

@@ -35,7 +35,7 @@ def injection_rate(T, mu, mass):
     """Rate at which an ideal-gas reservoir injects particles into the channel.
 
     gamma = rho(T, mu) sqrt(T / (2 pi m)): the one-sided flux of an ideal gas
-    (the Letter, Eq. 2, with its square root restored; see PHYSICS.md).
+    (the Letter, Eq. 2, with its square root restored; see docs/model.md).
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ def reservoirs_from_forces(T, mu, F_rho, F_u):
 
     T_L,R = T +- dT/2 and mu_L,R = mu +- dmu/2 with
     dT/2 = (sqrt(1 + F_u^2 T^2) - 1) / F_u  and  dmu/2 = (F_rho + mu F_u) / (beta_L + beta_R)
-    (PHYSICS.md; the Letter's convention below its Eq. 3).
+    (docs/model.md; the Letter's convention below its Eq. 3).
 
     Returns
     -------
@@ -78,7 +78,7 @@ def reservoirs_from_forces(T, mu, F_rho, F_u):
 def half_temperature_difference(T, F_u):
     """dT/2 of reservoirs at T_L,R = T +- dT/2 whose force 1/T_R - 1/T_L is ``F_u``.
 
-    dT/2 = (sqrt(1 + F_u^2 T^2) - 1) / F_u (PHYSICS.md); zero at F_u = 0.
+    dT/2 = (sqrt(1 + F_u^2 T^2) - 1) / F_u (docs/model.md); zero at F_u = 0.
     """
     return 0.0 if F_u == 0 else (np.sqrt(1.0 + (F_u * T) ** 2) - 1.0) / F_u
 
@@ -89,7 +89,7 @@ def free_gas_currents(length, T_left, T_right, mu_left, mu_right, m_bullet, m_ro
 
     Bullets: J_rho = gamma_L - gamma_R and J_u = gamma_L T_L - gamma_R T_R.
     Rods between two thermal walls add
-    n_rods (T_L - T_R) / (L sqrt(pi m_rod / 2) (T_L^-1/2 + T_R^-1/2)) to J_u (PHYSICS.md).
+    n_rods (T_L - T_R) / (L sqrt(pi m_rod / 2) (T_L^-1/2 + T_R^-1/2)) to J_u (docs/model.md).
 
     Returns
     -------
@@ -126,7 +126,7 @@ def transport_coefficients(L_rr, L_ru, L_ur, L_uu, T, mu):
 
 
 def free_gas_onsager(T, mu, m_bullet, length):
-    """Exact bullet Onsager matrix at h = 0 near equilibrium (PHYSICS.md).
+    """Exact bullet Onsager matrix at h = 0 near equilibrium (docs/model.md).
 
     L_rr = gamma L, L_ru = L_ur = gamma T L, L_uu = 2 gamma T^2 L, gamma = injection_rate.
     """

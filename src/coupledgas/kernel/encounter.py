@@ -2,8 +2,8 @@
 
 Every rule here depends only on the pair's centre-of-mass kinetic energy
 E_rel = (1/2) m_r (v_a - v_b)^2, m_r = m_a m_b / (m_a + m_b), so every rule keeps the
-equilibrium state (PHYSICS.md, "Extensions"): at equal reservoirs no current flows, the
-velocities stay Maxwellian and the fraction of encounters that pass is the average of
+equilibrium state (docs/model.md, "Beyond the Letter's rule"): at equal reservoirs no
+current flows, the velocities stay Maxwellian and the fraction of encounters that pass is the average of
 the pass probability p(E) over P(E) = exp(-E / T) / T.
 
 Passing rules (``layout.PASSING_RULES``):
@@ -13,7 +13,7 @@ Passing rules (``layout.PASSING_RULES``):
   energy width w > 0 (w -> 0 gives the threshold rule).
 * ``quantum``: pass with the transmission probability of a square barrier of height h
   and width a for the relative motion (reduced mass m_r, hbar = 1): tunnelling below h
-  and over-barrier reflection above it (PHYSICS.md, "Extensions").
+  and over-barrier reflection above it (docs/model.md, "Beyond the Letter's rule").
 
 The stochastic rules draw one uniform number from the run's generator at every
 encounter, before anything else happens there, so runs stay reproducible and a resumed

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .. import thermo
-from .dynamics import advance, schedule_all, waiting_time
+from .dynamics import advance_channel, advance_ring, schedule_all, waiting_time
 from .layout import (
     BULLET,
     DISSIPATION_PLACES,
@@ -149,7 +149,7 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
 
     Poisson(rho(T, mu) L) bullets (``n_bullets`` when the bullets are not exchanged)
     and ``n_rods`` rods, at uniform random positions with Maxwell velocities at T
-    (PHYSICS.md, "Reservoirs"). The first injection times are drawn here too.
+    (docs/model.md, "Reservoirs"). The first injection times are drawn here too.
     """
     T, L = params.T, params.length
     expected_bullets = float(thermo.density(T, params.mu)) * L
@@ -485,6 +485,7 @@ def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
                 state.queue_leaf, state.queue_offsets, state.profile, state.crossings, rng,
                 float(t_stop), budget, log)
         else:
+            advance = advance_ring if state.params[P_PERIODIC] > 0.0 else advance_channel
             done = advance(state.x, state.v, state.t_last, state.species, state.ident,
                            state.t_bounce,
                            state.ints, state.params, state.rules, state.flows,
