@@ -148,3 +148,28 @@ def test_every_command_and_option_is_in_the_cli_reference(site):
                 continue
             flag = record[0].split()[0].rstrip(",")
             assert f"coupledgas-{name}.{flag}" in options, (name, flag)
+
+
+#: a citation of a documentation page in code: docs/<page>.md, optionally with "<section>"
+CITATION = re.compile(r'docs/([\w/-]+\.md)(?:[,;]?\s*(?:\(|)"([^"]+)")?')
+
+
+def test_every_page_the_code_cites_exists_with_its_section():
+    cited = 0
+    for path in [*ROOT.glob("src/**/*.py"), *ROOT.glob("tests/*.py"),
+                 *ROOT.glob("benchmarks/*.py")]:
+        text = " ".join(path.read_text().split())  # citations may wrap
+        for page, section in CITATION.findall(text):
+            if page.startswith("_build"):
+                continue
+            target = DOCS / page
+            assert target.is_file(), f"{path.name} cites docs/{page}, which does not exist"
+            if section:
+                headings = [line.lstrip("#").strip() for line in target.read_text().splitlines()
+                            if line.startswith("#")]
+                assert section in headings, f"{path.name} cites docs/{page}, '{section}'"
+            cited += 1
+    assert cited >= 15
+    # and nothing cites a file that users do not have
+    for path in ROOT.glob("src/**/*.py"):
+        assert "PHYSICS.md" not in path.read_text(), path
