@@ -81,7 +81,8 @@ class ProgressLine:
         if interval is None:
             interval = 0.5 if self.tty else self.PIPED_INTERVAL
         self.interval = interval
-        self._last = 0.0
+        # piped, the first line comes after one interval: a short run prints none
+        self._last = 0.0 if self.tty else time.monotonic()
 
     def __call__(self, run) -> None:
         now = time.monotonic()
