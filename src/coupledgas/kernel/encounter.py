@@ -3,8 +3,8 @@
 Every rule here depends only on the pair's centre-of-mass kinetic energy
 E_rel = (1/2) m_r (v_a - v_b)^2, m_r = m_a m_b / (m_a + m_b), so every rule keeps the
 equilibrium state (docs/model.md, "Beyond the Letter's rule"): at equal reservoirs no
-current flows, the velocities stay Maxwellian and the fraction of encounters that pass is the average of
-the pass probability p(E) over P(E) = exp(-E / T) / T.
+current flows, the velocities stay Maxwellian and the fraction of encounters that pass
+is the average of the pass probability p(E) over P(E) = exp(-E / T) / T.
 
 Passing rules (``layout.PASSING_RULES``):
 
