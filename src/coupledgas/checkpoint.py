@@ -45,26 +45,35 @@ def save(run: Run, path) -> None:
         np.savez(fh, header=np.array(json.dumps(header)), **arrays)
 
 
-def load(path) -> Run:
-    """Restore a run saved by ``save``; a missing or unreadable file is a ParameterError."""
+def _read(path, name: str, missing: str, snapshots: bool) -> tuple:
+    """The header, the kernel arrays and (``snapshots``) the block snapshots of a file
+    written by ``save`` or ``save_final_state``; a missing, unreadable or foreign file
+    is a ParameterError naming ``name``."""
     path = Path(path)
     if not path.is_file():
-        raise ParameterError("checkpoint", f"no such file: {path}")
+        raise ParameterError(name, f"{missing}: {path}")
     try:
         with np.load(path, allow_pickle=False) as archive:
             header = json.loads(str(archive["header"]))
             state = {f.name: archive[f"state.{f.name}"] for f in fields(ChannelState)}
-            snapshots = {name: list(archive[f"snapshots.{name}"]) for name in Run.FIELDS}
+            blocks = {n: list(archive[f"snapshots.{n}"]) for n in Run.FIELDS} \
+                if snapshots else None
     except (OSError, ValueError, KeyError) as err:
-        raise ParameterError("checkpoint", f"cannot read {path}: {err}") from None
+        raise ParameterError(name, f"cannot read {path}: {err}") from None
     if header.get("format") != FORMAT:
-        raise ParameterError("checkpoint", f"{path} has format {header.get('format')}, "
+        raise ParameterError(name, f"{path} has format {header.get('format')}, "
                              f"this version reads format {FORMAT}")
+    return header, ChannelState(**state), blocks
+
+
+def load(path) -> Run:
+    """Restore a run saved by ``save``; a missing or unreadable file is a ParameterError."""
+    header, state, snapshots = _read(path, "checkpoint", "no such file", snapshots=True)
     rng = np.random.Generator(getattr(np.random, header["rng"]["bit_generator"])())
     rng.bit_generator.state = header["rng"]
     return Run(params=RunParams(**header["params"]), n_bins=header["n_bins"],
                rel_err=header["rel_err"], t_max=header["t_max"],
-               state=ChannelState(**state), rng=rng, block_length=header["block_length"],
+               state=state, rng=rng, block_length=header["block_length"],
                snapshots=snapshots, kernel_seconds=header["kernel_seconds"],
                target_reached=header["target_reached"],
                origin=tuple(header.get("origin", (0.0, 0))),
@@ -84,16 +93,6 @@ def save_final_state(run: Run, path) -> None:
 def load_final_state(path) -> tuple[RunParams, ChannelState]:
     """The parameters and the final state saved by ``save_final_state``; a missing or
     unreadable file is a ParameterError."""
-    path = Path(path)
-    if not path.is_file():
-        raise ParameterError("chain", f"no final state to continue from: {path}")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            header = json.loads(str(archive["header"]))
-            state = {f.name: archive[f"state.{f.name}"] for f in fields(ChannelState)}
-    except (OSError, ValueError, KeyError) as err:
-        raise ParameterError("chain", f"cannot read {path}: {err}") from None
-    if header.get("format") != FORMAT:
-        raise ParameterError("chain", f"{path} has format {header.get('format')}, "
-                             f"this version reads format {FORMAT}")
-    return RunParams(**header["params"]), ChannelState(**state)
+    header, state, _ = _read(path, "chain", "no final state to continue from",
+                             snapshots=False)
+    return RunParams(**header["params"]), state

@@ -4,7 +4,8 @@ A run records its transferred particle number and energy per block of simulated 
 (``block_length``). Consecutive blocks are correlated for thousands of time units at
 L = 20 (docs/model.md, "Measured facts behind the estimators"), so the raw spread of
 short blocks underestimates the error. The standard error comes from a blocking
-analysis: blocks are merged pairwise until the block means are uncorrelated, decided by the automated test of Jonsson,
+analysis: blocks are merged pairwise until the block means are uncorrelated, decided
+by the automated test of Jonsson,
 Phys. Rev. E 98, 043304 (2018): at each level k the statistic
 M_k = sum_{j>=k} n_j (gamma_j / s_j^2)^2 (gamma_j the lag-one autocovariance, s_j^2 the
 variance of the level-j block means, n_j their number) is compared with the 99% quantile

@@ -18,7 +18,8 @@ J = (Lmat / L) F (the Letter, Eq. 4), F = (F_rho, F_u).
   particle number and energy, S_ij = lim (1/t) Cov(Q_i(t), Q_j(t)) = t Cov(J_i, J_j) of the
   run's mean currents, gives Lmat = L S / 2 (docs/model.md, "Exact results the tests
   hold the code to"). The covariance comes from blocks at least ``block_time`` long
-  (default 10000): the particle-energy cross term decorrelates over thousands of time units (at L = 20 its
+  (default 10000): the particle-energy cross term decorrelates over thousands of time
+  units (at L = 20 its
   plateau needs blocks of 5000-10000, docs/model.md), too slowly for the automated
   blocking test to notice, which then picks blocks short enough to bias L_ru by tens of
   percent toward zero. Longer systems relax more slowly: check the plateau
