@@ -2,8 +2,8 @@
 
 Build (from the repository root): ``pip install ".[docs]" && sphinx-build -W -b html docs
 docs/_build/html``. The API reference and the tutorial use the ``coupledgas`` that
-Python imports (the one the README's command has just installed from this checkout, or
-the one ``PYTHONPATH`` names); if none is installed, the ``src/`` beside this file. The
+Python imports (the one that command has just installed from this checkout, or the one
+``PYTHONPATH`` names); if none is installed, the ``src/`` beside this file. The
 tutorial is executed at every build, so its outputs always come from that code.
 """
 
@@ -32,6 +32,9 @@ version = release
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
+    # MathJax 3 shipped in the package and copied into _static/mathjax/ of the built
+    # site (it sets mathjax_path), so the equations render offline, without a CDN
+    "sphinx-mathjax-offline",
     "numpydoc",
     "_cli",  # the command-line reference (docs/_cli.py)
     "_api",  # the Python API reference (docs/_api.py)

@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-TOOLS = ("sphinx", "numpydoc", "myst_nb", "ipykernel")
+TOOLS = ("sphinx", "numpydoc", "myst_nb", "ipykernel", "sphinx-mathjax-offline")
 #: the command the README gives for the site
 README_COMMAND = 'pip install ".[docs]" && sphinx-build -W -b html docs docs/_build/html'
 
@@ -78,10 +78,22 @@ def test_readme_states_the_command_that_builds_the_site():
     assert "docs/_build/" in (ROOT / ".gitignore").read_text()
 
 
+def test_readme_opens_with_the_two_commands_and_its_links_resolve():
+    readme = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```bash\n(.*?)```", readme, flags=re.S).group(1)
+    assert first_block.splitlines() == ['pip install . && coupledgas run',
+                                        'pip install ".[test]" && pytest']
+    links = re.findall(r"\]\(((?:docs/)[^)#]+)\)", readme)
+    assert len(links) >= 10
+    missing = [link for link in links if not (ROOT / link).is_file()]
+    assert missing == [], f"the README links to missing files: {missing}"
+
+
 @pytest.mark.slow
 def test_site_builds_with_warnings_as_errors_and_has_every_page(site):
     for page in ("index", "getting-started", "model", "tutorial", "cli", "api/index",
                  "api/modules", "guarantees", "performance", "figures/README",
+                 "results", "sweeps", "development",
                  "setups/letter", "setups/heat-baths", "setups/dissipation",
                  "setups/ring", "setups/engine", "setups/critical-barrier"):
         assert (site / f"{page}.html").is_file(), page
@@ -170,3 +182,38 @@ def test_every_page_the_code_cites_exists_with_its_section():
                 assert section in headings, f"{path.name} cites docs/{page}, '{section}'"
             cited += 1
     assert cited >= 15
+
+
+def test_the_code_cites_the_documentation_not_the_readme():
+    """The package's comments and docstrings cite docs pages (or the papers), not the
+    README: the README is a front door whose content may move."""
+    readme = re.compile(r"(?<![\w/])README(?![\w.])")
+    citing = [f"{path.relative_to(ROOT)}:{number}"
+              for path in ROOT.glob("src/**/*.py")
+              for number, line in enumerate(path.read_text().splitlines(), 1)
+              if readme.search(line)]
+    assert citing == []
+
+
+#: a script loaded from another host (http://, https:// or protocol-relative //)
+REMOTE_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//""", re.I)
+
+
+@pytest.mark.slow
+def test_site_reads_offline_with_its_own_math_renderer(site):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= 15
+    remote = [str(page.relative_to(site)) for page in pages
+              if REMOTE_SCRIPT.search(page.read_text(errors="replace"))]
+    assert remote == [], f"pages that load a remote script: {remote}"
+    # the model page's equations are rendered by a MathJax served from the site itself
+    model = (site / "model.html").read_text()
+    assert "\\[" in model or "\\(" in model, "the model page has no math"
+    sources = re.findall(r"""<script\b[^>]*\bsrc\s*=\s*["']([^"']*mathjax[^"']*)["']""",
+                         model, flags=re.I)
+    assert sources, "the model page loads no MathJax"
+    for source in sources:
+        local = site / source.split("?")[0]
+        assert local.is_file() and local.stat().st_size > 100_000, source
+    fonts = site / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2"
+    assert fonts.is_dir() and any(fonts.iterdir()), "MathJax's fonts are not in the site"

@@ -17,7 +17,8 @@ shortest block it knows to be needed (``min_block``: its relaxation time L^2 / 2
 anticorrelated over that time, so shorter blocks overestimate its error (1.35x at
 L = 80); <m(x)> is positively correlated over it, so shorter blocks underestimate
 (down to 0.5x). With blocks of at least L^2 / 2 both match the spread of independent
-replicas (README, "Error bars"), and an error needs 16 such blocks to be reliable.
+replicas (docs/guarantees.md, "Error bars against independent replicas"), and an error
+needs 16 such blocks to be reliable.
 """
 
 from __future__ import annotations

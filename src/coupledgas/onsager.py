@@ -13,7 +13,8 @@ J = (Lmat / L) F (the Letter, Eq. 4), F = (F_rho, F_u).
   central differences D(f) of a long reference (f = 0.1 ... 0.4,
   ``benchmarks/onsager_default.py --reference``) follow D(0) + c f^2, with c = 2.0 for
   L_ru (D(0.2) is 2% off, D(0.4) 7%); the default f = 0.4 extrapolates from 0.2 and
-  0.4. Beyond f = 0.5 D(f) leaves the curve (README, "The Onsager matrix").
+  0.4. Beyond f = 0.5 D(f) leaves the curve (docs/results.md, "Why the Onsager
+  defaults").
 * ``fluctuation``: one equilibrium run; the zero-frequency noise of the transferred
   particle number and energy, S_ij = lim (1/t) Cov(Q_i(t), Q_j(t)) = t Cov(J_i, J_j) of the
   run's mean currents, gives Lmat = L S / 2 (docs/model.md, "Exact results the tests
@@ -26,7 +27,8 @@ J = (Lmat / L) F (the Letter, Eq. 4), F = (F_rho, F_u).
   or raise ``block_time``.
 
 Which to use: the finite-force method is the default. At L = 20, h = 1 it reaches 5%
-on every entry in about a minute of CPU (README), and its error bars rest on the
+on every entry in about a minute of CPU (docs/results.md, "Why the Onsager defaults"),
+and its error bars rest on the
 variance of the currents alone, which converges fast; with f = 0.04 at +f only it was
 already 3x faster than the fluctuation method on L_ru (``benchmarks/onsager_methods.py``:
 relative error of L_ru times sqrt(CPU seconds) 1.24 against 2.11), and the default is

@@ -21,7 +21,8 @@ DISSIPATION_PLACES = ("pass", "collision", "both")
 #: default t_c of the TC model (time units of the Letter: rho0 = T0 = M1 = 1): a tenth of
 #: the mean time between a particle's encounters at the Letter's state (about 0.1). Lossy
 #: bounces pile the channel up into a dense cluster whose event rate grows like 1 / t_c;
-#: over t_c = 3e-3 .. 3e-2 the currents at delta = 0.1 agree within errors (README).
+#: over t_c = 3e-3 .. 3e-2 the currents at delta = 0.1 agree within errors
+#: (docs/results.md, "Lossy bounces and t_c").
 COLLAPSE_TIME = 1e-2
 
 
@@ -113,8 +114,8 @@ def relaxation_time(length: float) -> float:
     (``coupledgas.simulate`` windows of <m(x)>): settled after about 1e4 at L = 160 and
     3.5e4 at L = 320, i.e. about 0.4 L^2. In a steady state the same modes make the
     current anticorrelated, and <m(x)> correlated, over about L^2 / 2 (at L = 80 the
-    blocking errors of both reach their plateau at blocks of L^2 / 2 to L^2; README,
-    "Error bars").
+    blocking errors of both reach their plateau at blocks of L^2 / 2 to L^2;
+    docs/guarantees.md, "Error bars against independent replicas").
     """
     return 0.5 * float(length) ** 2
 

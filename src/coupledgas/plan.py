@@ -182,7 +182,8 @@ class PointPlan:
         errors are rough.
     drifting : bool
         A pilot's event rate still changed when it had to stop (``Pilot.drifting``):
-        the cost may be off by much (the README's lossy bounces: up to 2.5x off).
+        the cost may be off by much (lossy bounces: up to 2.5x off; docs/sweeps.md,
+        "How well a plan predicts").
     measurement_seconds : float
         The part of ``core_seconds`` that a budget scales.
     """
