@@ -1,12 +1,16 @@
-"""Cost plans and budgets: what a sweep will cost before it runs, and what a budget buys."""
+"""Cost plans and budgets: what a sweep will cost before it runs, what a budget buys,
+and how long it takes on N workers within a walltime."""
 
 import json
 import math
 
 import pytest
 
+from coupledgas import plan as plan_module
 from coupledgas.cli import main
-from coupledgas.plan import Pilots, actual_core_seconds, fit_budget, plan
+from coupledgas.plan import (Pilot, Pilots, Plan, PointPlan, RunPlan, actual_core_seconds,
+                             fit_budget, plan)
+from coupledgas.schedule import makespan, parse_walltime, schedule, split_spec
 from coupledgas.sweep import SweepSpec, point_path, run_point
 
 #: two points of about a CPU second each (L = 10: some 3e6 events)
@@ -19,6 +23,12 @@ bins = 0
 [axes]
 F_u = [0.1, 0.5]
 """
+
+
+@pytest.fixture(autouse=True)
+def pilot_cache_in_tmp(monkeypatch, tmp_path):
+    """The command line's pilot cache under the test's ``tmp_path``, not the user's."""
+    monkeypatch.setenv("COUPLEDGAS_CACHE_DIR", str(tmp_path / "cache"))
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +49,7 @@ def test_the_plan_of_a_tiny_sweep_predicts_its_cost_and_finished_points_cost_not
     actual = actual_core_seconds(parts)
     for entry in planned.points:
         # machine noise (other processes, frequency) allows no more than this in a test;
-        # the README reports the quick figures within 30%
+        # docs/sweeps.md, "How well a plan predicts": the quick figures within 30%
         assert 0.5 < entry.core_seconds / actual[entry.key] < 2.0
     again = plan(parts, pilots)
     assert [p.done for p in again.points] == [True, True]
@@ -157,3 +167,162 @@ def test_an_engine_point_costs_its_simulated_time_at_the_pilots_speed(tmp_path, 
     short, long_ = planned.points
     assert long_.core_seconds / short.core_seconds == pytest.approx(4100 / 1100)
     assert set(short.errors) == {"J_circ", "power"}
+
+
+# --- the wall clock: workers, walltime, replicas ---
+
+HOUR = 3600.0
+
+
+def _point(part, key, transient_hours, measurement_hours, kind="run", chain=None):
+    """A planned point of known cost: a transient and a measurement (hours)."""
+    seconds = (transient_hours + measurement_hours) * HOUR
+    return PointPlan(part=part, kind=kind, varied={"key": key}, key=key, chain=chain,
+                     runs=[RunPlan(0.0, 1.0, 0.0, seconds)],
+                     measurement_seconds=measurement_hours * HOUR)
+
+
+def test_lpt_places_the_longest_jobs_first_on_the_worker_free_first():
+    assert makespan([2, 3, 4, 3], 2) == 6  # 4 + 2 and 3 + 3
+    assert makespan([5, 1, 1], 8) == 5  # more workers than jobs: the longest job
+    assert makespan([1.0] * 10, 3) == 4
+    assert makespan([], 4) == 0
+
+
+def test_the_wall_time_of_known_costs_on_n_workers_runs_a_chain_on_one_worker():
+    points = [_point("a", f"p{i}", 0.0, 1.0) for i in range(4)]
+    chain = [_point("c", f"c{i}", 0.5, 1.0, chain="c0") for i in range(3)]  # 4.5 h in order
+    planned = Plan(points=points + chain, load_seconds=2.0)
+    on_two = schedule(planned, 2)
+    assert on_two.jobs == 5 and on_two.replicas == {"a": 1, "c": 1}
+    # the chain alone on one worker (4.5 h), the four hours on the other
+    assert on_two.wall_seconds == pytest.approx(4.5 * HOUR + 2.0)
+    assert schedule(planned, 1).wall_seconds == pytest.approx(8.5 * HOUR + 2.0)
+    as_json = {**planned.as_json(), **on_two.as_json()}
+    assert as_json["workers"] == 2 and as_json["walltime"] is None
+    assert as_json["wall_seconds"] == pytest.approx(4.5 * HOUR + 2.0)
+
+
+def test_a_point_longer_than_the_walltime_is_split_into_replicas_that_fit(tmp_path):
+    spec = SweepSpec.load({"base": {"length": 10, "t_measure": 9000, "rel_err": 0.01,
+                                    "t_max": 9e5, "bins": 0}, "axes": {"F_u": [0.3, 0.5]}})
+    # 1 h of transient and 9 h of measurement: 3 replicas of 1 + 3 h fit 4 h
+    long_ = _point("scan", "long", 1.0, 9.0)
+    short = _point("scan", "short", 1.0, 1.0)
+    stuck = _point("scan", "stuck", 5.0, 1.0)  # its transient alone exceeds 4 h
+    engine = _point("engine", "engine", 0.0, 5.0, kind="engine")
+    planned = Plan(points=[long_, short], specs={"scan": spec})
+    split = schedule(planned, 6, walltime=4 * HOUR)
+    assert split.replicas == {"scan": 3} and not split.unfit
+    assert split.jobs == 6  # a sweep's replicas are for all its points
+    assert split.wall_seconds == pytest.approx(4 * HOUR)
+    assert split.core_seconds == pytest.approx((3 * 4 + 3 * (1 + 1 / 3)) * HOUR)
+    # what to run: replicas = 3, each a third of the measured time, rel_err x sqrt(3)
+    to_run = split.specs["scan"]
+    assert to_run == split_spec(spec, 3) and to_run.replicas == 3
+    assert to_run.base["t_measure"] == pytest.approx(3000)
+    assert to_run.base["t_max"] == pytest.approx(3e5)
+    assert to_run.base["rel_err"] == pytest.approx(0.01 * math.sqrt(3))
+    assert to_run.base["length"] == 10 and "t_transient" not in to_run.base
+    assert "split: part scan into 3 replicas" in "\n".join(split.lines())
+    unfit = schedule(Plan(points=[stuck, engine], specs={"scan": spec}), 2, 4 * HOUR)
+    assert "transient alone takes 5 h" in unfit.unfit["stuck"]
+    assert "cannot be split" in unfit.unfit["engine"]
+    lines = [line for line in unfit.lines() if line.startswith("does not fit")]
+    assert len(lines) == 2
+
+
+def test_a_split_tiny_sweep_runs_each_replica_within_the_walltime(tmp_path, pilots):
+    parts = {"sweep": (TINY, tmp_path)}
+    planned = plan(parts, pilots)
+    longest = max(planned.points, key=lambda p: p.core_seconds)
+    walltime = 0.4 * longest.core_seconds
+    split = schedule(planned, 4, walltime)
+    assert split.replicas["sweep"] >= 3
+    # the split sweep, planned with the same pilots: every replica fits
+    replanned = plan({"sweep": (split.specs["sweep"], tmp_path)}, pilots)
+    assert len(replanned.points) == 2 * split.replicas["sweep"]
+    for entry in replanned.points:
+        assert entry.core_seconds <= walltime * 1.001
+    assert replanned.core_seconds == pytest.approx(split.core_seconds, rel=1e-6)
+
+
+def _fake_pilot(params, n_bins, seconds):
+    """A pilot without a run: at F_u = 0 the particle current is 0 within its error."""
+    j_rho = (0.02, 0.001) if params.F_u else (1e-17, 0.004)
+    return Pilot(events_per_time=1e3, events_per_second=1e7, t_measured=100.0,
+                 estimates={"J_rho": j_rho, "J_u": (0.05, 0.001)})
+
+
+@pytest.fixture
+def fake_pilots(monkeypatch):
+    """Pilots that run nothing (and count their calls)."""
+    calls = []
+
+    def pilot(params, n_bins, seconds):
+        calls.append(params.F_u)
+        return _fake_pilot(params, n_bins, seconds)
+
+    monkeypatch.setattr(plan_module, "_run_pilot", pilot)
+    monkeypatch.setattr(plan_module, "_warm_up", lambda params, n_bins: None)
+    return calls
+
+
+def test_an_unresolved_pilot_is_reported_as_unresolved_and_its_target_takes_t_max(
+        tmp_path, fake_pilots):
+    spec = {"base": {"length": 10, "t_measure": 1000, "rel_err": 0.01, "t_max": 1e5,
+                     "bins": 0}, "axes": {"F_u": [0.0, 0.3]}}
+    still, driven = plan({"s": (spec, tmp_path)}, Pilots()).points
+    assert still.unresolved == {"J_rho": "J_rho within 1 sigma of 0 in the pilot"}
+    assert "J_rho within 2 sigma of 0" in still.fallback
+    assert still.runs[0].t_measure == 1e5  # the target's bound, not an absurd time
+    assert still.as_dict()["relative_errors"]["J_rho"] is None
+    assert still.error_text("J_rho") == "J_rho unresolved (within 1 sigma of 0 in the pilot)"
+    # resolved: (0.001 / 0.02 / 0.01)^2 x 100 = 2500 time units
+    assert not driven.unresolved and driven.fallback is None
+    assert driven.runs[0].t_measure == pytest.approx(2500)
+    table = Plan(points=[still, driven]).table()
+    assert "1e+05+" in table and "2.5e+03*" in table and "planned at t_max" in table
+
+
+def test_a_second_plan_takes_its_pilots_from_the_cache(tmp_path, fake_pilots, capsys):
+    (tmp_path / "spec.toml").write_text(TINY_TOML)
+    command = ["sweep", str(tmp_path / "spec.toml"), "--out", str(tmp_path / "out"),
+               "--plan", "--json", "--workers", "3", "--walltime", "01:00:00"]
+    assert main(command) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert sorted(fake_pilots) == [0.1, 0.5]
+    assert (tmp_path / "cache" / "pilots.json").exists()
+    assert main(command) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert sorted(fake_pilots) == [0.1, 0.5]  # no pilot ran again
+    assert second["pilots_reused"] == 2 and first["pilots_reused"] == 0
+    assert second["core_seconds"] == first["core_seconds"]
+    assert second["workers"] == 3 and second["walltime"] == "01:00:00"
+    assert second["wall_seconds"] == pytest.approx(max(
+        p["core_seconds"] for p in second["points"]) + second["load_seconds_per_worker"])
+    assert [p["replicas"] for p in second["points"]] == [1, 1]
+    # other pilot settings are other pilots
+    Pilots(seconds=0.3, cache=tmp_path / "cache" / "pilots.json").run(
+        SweepSpec.load(TINY).points()[0].params(), 0)
+    assert len(fake_pilots) == 3
+
+
+@pytest.mark.parametrize("walltime", ["24h", "1:00", "00:61:00", "00:00:00", "abc"])
+def test_a_bad_walltime_is_one_line_naming_walltime(tmp_path, walltime, error_line,
+                                                   fake_pilots):
+    (tmp_path / "spec.toml").write_text(TINY_TOML)
+    assert main(["sweep", str(tmp_path / "spec.toml"), "--out", str(tmp_path / "out"),
+                 "--plan", "--walltime", walltime]) == 2
+    assert error_line().startswith("coupledgas: error: --walltime: ")
+    assert not fake_pilots  # checked before any pilot runs
+
+
+def test_walltime_parses_hours_days_and_applies_only_to_a_plan(tmp_path, error_line):
+    assert parse_walltime("24:00:00") == 86400
+    assert parse_walltime("1-02:03:04") == 93784
+    assert parse_walltime("100:00:00") == 360000
+    (tmp_path / "spec.toml").write_text(TINY_TOML)
+    assert main(["sweep", str(tmp_path / "spec.toml"), "--out", str(tmp_path / "out"),
+                 "--walltime", "01:00:00"]) == 2
+    assert "--walltime: only applies with --plan" in error_line()

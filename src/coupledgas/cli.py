@@ -115,7 +115,12 @@ PLAN = typer.Option(False, "--plan", help="Print what every point will cost (eve
                     "core-seconds, expected errors; from pilot runs of about half a "
                     "CPU second each) and the total, without running the points.")
 PLAN_JSON = typer.Option(False, "--json", help="With --plan: one JSON object "
-                         "(core_hours, points).")
+                         "(core_hours, wall_seconds, points).")
+PLAN_WALLTIME = typer.Option(None, "--walltime", help="With --plan: the longest a worker "
+                             "may run one point (HH:MM:SS, a cluster job's limit); a longer "
+                             "point is split into replicas that fit, each with its own "
+                             "transient. The plan gives the wall time on --workers workers "
+                             "[default: one per core].")
 BUDGET = typer.Option(None, "--budget", help="CPU core-hours for all the points: every "
                       "measured time (and precision target) is scaled by one factor so that "
                       "the plan fits, the transients kept whole. With --plan: print that "
@@ -677,24 +682,35 @@ def _slurm_options(workers, scheduler, slurm, queue, walltime, memory, jobs, acc
                 account=account) if slurm else None
 
 
-def _planned(parts, plan_only, as_json, budget, record):
-    """``--plan`` and ``--budget``: print the plan, or fit the budget.
+def _planned(parts, plan_only, as_json, budget, record, workers=None, walltime=None):
+    """``--plan`` and ``--budget``: print the plan (its wall time on ``workers`` workers,
+    split to fit ``walltime``), or fit the budget. Pilots are kept in ``pilot_cache()``.
 
     Returns the parts to run (scaled to the budget), or None when only the plan was
     asked for (it is printed).
     """
-    from .plan import check_budget, fit_budget, plan
+    from os import cpu_count
+
+    from .plan import Pilots, check_budget, fit_budget, pilot_cache, plan
+    from .schedule import check_workers, parse_walltime, schedule
 
     if as_json and not plan_only:
         raise ParameterError("json", "only applies with --plan")
+    if walltime is not None and not plan_only:
+        raise ParameterError("walltime", "only applies with --plan")
+    if plan_only:  # checked before any pilot runs
+        limit = None if walltime is None else parse_walltime(walltime)
+        workers = check_workers((cpu_count() or 1) if workers is None else workers)
+    if budget is None and not plan_only:
+        return parts
+    pilots = Pilots(cache=pilot_cache())
     if budget is not None:
         check_budget(budget)
-        parts, planned, fitted = fit_budget(parts, budget, record=record)
-    elif plan_only:
-        planned = plan(parts)
+        parts, planned, fitted = fit_budget(parts, budget, record=record, pilots=pilots)
     else:
-        return parts
+        planned = plan(parts, pilots)
     if plan_only:
+        planned.schedule = schedule(planned, workers, limit)
         typer.echo(json.dumps(planned.as_json()) if as_json else planned.table())
         return None
     fitted.write()
@@ -719,12 +735,13 @@ def sweep_command(
     plan: bool = PLAN,
     as_json: bool = PLAN_JSON,
     budget: Optional[float] = BUDGET,
+    walltime: Optional[str] = PLAN_WALLTIME,
 ):
     """Run a grid of runs on Dask; rerunning computes only the missing points."""
     slurm_options = _slurm_options(workers, scheduler, slurm, slurm_queue, slurm_walltime,
                                    slurm_memory, slurm_jobs, slurm_account)
     parts = _planned({"sweep": (SweepSpec.load(spec), out)}, plan, as_json, budget,
-                     out / "budget.json")
+                     out / "budget.json", workers, walltime)
     if parts is None:
         return
     loaded = parts["sweep"][0]
@@ -756,6 +773,7 @@ def figure_command(
     plan: bool = PLAN,
     as_json: bool = PLAN_JSON,
     budget: Optional[float] = BUDGET,
+    walltime: Optional[str] = PLAN_WALLTIME,
 ):
     """Reproduce a figure: data (resumable sweeps), NAME.png/.pdf/.nc and a summary."""
     if list_:
@@ -767,7 +785,7 @@ def figure_command(
     slurm_options = _slurm_options(workers, scheduler, slurm, slurm_queue, slurm_walltime,
                                    slurm_memory, slurm_jobs, slurm_account)
     parts = _planned(figure_parts(name, preset, out), plan, as_json, budget,
-                     budget_record(name, out))
+                     budget_record(name, out), workers, walltime)
     if parts is None:
         return
     progress = SweepProgress() if sys.stderr.isatty() else None

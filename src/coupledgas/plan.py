@@ -38,7 +38,18 @@ can be off by a factor of several there (such errors are marked ``uncertain``).
 process's loading of the compiled kernel (``Plan.load_seconds``, once per worker) is
 reported beside the total, not in it. Points whose file exists count as
 done: cost 0, no pilot. Pilots are shared by points that differ only in times, seed or
-replica (the same channel and forces).
+replica (the same channel and forces), and kept in a cache file if ``Pilots`` is given
+one (the command line's: ``pilot_cache()``), so that planning the same points again
+reuses them.
+
+What a pilot cannot resolve is not reported as a number: an estimate whose pilot value
+is within one error of zero (or has no error), or whose relative error would exceed
+``UNRESOLVED`` (an Onsager entry's at the pilots' times), is ``unresolved``, with the
+reason. A precision target whose currents the pilot knows to less than two errors
+(``Pilot.unresolved(name, 2)``) would get a time that is anyone's guess (the square of a
+ratio the pilot hardly knows): it is planned at ``t_max``, where the run stops at the
+latest (``PointPlan.fallback`` says why). ``schedule`` turns the core-seconds into a wall
+time on N workers and splits the points that exceed a walltime into replicas.
 
 A budget scales every point's measured time t_measure (and t_max; a precision target
 ``rel_err`` becomes rel_err / sqrt(s), which asks for s times the time) by one factor s
@@ -54,12 +65,15 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import os
+import platform
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from ._version import __version__
 from .files import write_text
 from .heat_engine import heat_engine
 from .observables import block_estimate
@@ -90,6 +104,9 @@ PILOT_STRETCH = 8.0
 #: the estimates each kind of point reports (relative errors)
 REPORTED = {"run": ("J_rho", "J_u"), "engine": ("J_circ", "power"),
             "onsager": ("L_rr", "L_ru", "L_ur", "L_uu")}
+#: a relative error above this is reported as unresolved (an Onsager entry's at the
+#: pilots' times, any estimate's at the planned times); above half of it, as rough
+UNRESOLVED = 1.0
 #: settings that do not change a run's event rate or speed (pilots ignore them)
 UNPRICED = ("t_transient", "t_measure", "t_max", "rel_err", "seed", "replica")
 SECONDS_PER_HOUR = 3600.0
@@ -141,8 +158,17 @@ class Pilot:
     def significant(self, name) -> bool:
         """Whether the pilot's value of ``name`` is at least twice its error: else its
         relative errors (and a target's time) rest on a value the pilot hardly knows."""
+        return self.unresolved(name, 2) is None
+
+    def unresolved(self, name, sigmas=1) -> str | None:
+        """Why the pilot cannot resolve ``name`` (its value is within ``sigmas`` errors of
+        zero, or it has no error), or None where it can."""
         value, error = self.estimates[name]
-        return abs(value) >= 2.0 * error
+        if not (math.isfinite(value) and error > 0 and math.isfinite(error)):
+            return f"{name} has no error estimate in the pilot"
+        if abs(value) <= sigmas * error:
+            return f"{name} within {sigmas:g} sigma of 0 in the pilot"
+        return None
 
 
 @dataclass(frozen=True)
@@ -180,12 +206,24 @@ class PointPlan:
     uncertain : tuple
         The names whose pilot value is within two errors of zero: their relative
         errors are rough.
+    unresolved : dict
+        Name -> why the pilot cannot resolve it (``Pilot.unresolved``: within one error
+        of zero; an Onsager entry: a relative error above ``UNRESOLVED`` at the pilots'
+        times): reported without a number.
+    fallback : str or None
+        Why the measured time of a precision target is not estimated (a target's value
+        within two errors of zero in the pilot): it is then ``t_max``, where the run
+        stops at the latest.
+    chain : str or None
+        The key of the first point of its chain (``sweep.SweepPoint.previous``): the
+        points of one chain run one after the other.
     drifting : bool
         A pilot's event rate still changed when it had to stop (``Pilot.drifting``):
         the cost may be off by much (lossy bounces: up to 2.5x off; docs/sweeps.md,
         "How well a plan predicts").
     measurement_seconds : float
-        The part of ``core_seconds`` that a budget scales.
+        The part of ``core_seconds`` that a budget scales and a split into replicas
+        divides (``schedule``): all but the transients and the runs' fixed costs.
     """
 
     part: str
@@ -197,6 +235,9 @@ class PointPlan:
     target: float | None = None
     errors: dict = field(default_factory=dict)
     uncertain: tuple = ()
+    unresolved: dict = field(default_factory=dict)
+    fallback: str | None = None
+    chain: str | None = None
     drifting: bool = False
     measurement_seconds: float = 0.0
 
@@ -208,6 +249,11 @@ class PointPlan:
     def events(self) -> float:
         return sum(r.events for r in self.runs)
 
+    @property
+    def label(self) -> str:
+        """The settings its axes give it, as the table shows them."""
+        return ", ".join(f"{k}={_short(v)}" for k, v in self.varied.items()) or "-"
+
     def as_dict(self) -> dict:
         """The JSON entry of the point."""
         first = self.runs[0] if self.runs else None
@@ -218,8 +264,18 @@ class PointPlan:
                 "t_measure": max(r.t_measure for r in self.runs) if first else None,
                 "rel_err_target": self.target, "events": self.events,
                 "core_seconds": self.core_seconds,
-                "relative_errors": {k: _finite(v) for k, v in self.errors.items()},
-                "uncertain_errors": list(self.uncertain), "rate_drifting": self.drifting}
+                "relative_errors": {k: None if k in self.unresolved else _finite(v)
+                                    for k, v in self.errors.items()},
+                "uncertain_errors": list(self.uncertain), "unresolved": self.unresolved,
+                "target_fallback": self.fallback, "chain": self.chain,
+                "rate_drifting": self.drifting}
+
+    def error_text(self, name) -> str:
+        """``name``'s expected relative error for the table: a percentage (``?``: rough),
+        or ``unresolved`` and why."""
+        if name in self.unresolved:
+            return f"{name} unresolved ({self.unresolved[name].removeprefix(name + ' ')})"
+        return f"{name} {_percent(self.errors[name])}{'?' if name in self.uncertain else ''}"
 
 
 @dataclass
@@ -238,6 +294,12 @@ class Plan:
     load_seconds : float
         CPU seconds a worker process spends loading the compiled kernel before its
         first point (not in the total: once per worker, not per point).
+    specs : dict
+        Part -> its ``SweepSpec`` (as planned: scaled to the budget).
+    pilots_reused : int
+        Pilots taken from the pilot cache (``Pilots``) instead of run.
+    schedule : schedule.Schedule or None
+        The wall time on some workers and the split into replicas (``schedule``).
     """
 
     points: list
@@ -245,6 +307,9 @@ class Plan:
     scale: float = 1.0
     budget: float | None = None
     load_seconds: float = 0.0
+    specs: dict = field(default_factory=dict)
+    pilots_reused: int = 0
+    schedule: object = None
 
     @property
     def core_seconds(self) -> float:
@@ -259,13 +324,22 @@ class Plan:
         return sum(p.events for p in self.points)
 
     def as_json(self) -> dict:
-        """One JSON-able object: ``core_hours`` (the total) and ``points``."""
+        """One JSON-able object: ``core_hours`` (the total) and ``points``; with a
+        schedule also ``wall_seconds``, ``workers``, ``walltime``, the ``replicas`` of
+        every part and point and the ``split_specs`` to run (``Schedule.as_json``)."""
+        points = [p.as_dict() for p in self.points]
+        scheduled = {}
+        if self.schedule is not None:
+            scheduled = self.schedule.as_json()
+            for entry in points:
+                entry["replicas"] = 1 if entry["done"] else scheduled["replicas"][entry["part"]]
         return {"core_hours": self.core_hours, "core_seconds": self.core_seconds,
                 "events": self.events, "points_total": len(self.points),
                 "points_done": sum(p.done for p in self.points),
-                "pilot_seconds": self.pilot_seconds, "budget_core_hours": self.budget,
+                "pilot_seconds": self.pilot_seconds, "pilots_reused": self.pilots_reused,
+                "budget_core_hours": self.budget,
                 "load_seconds_per_worker": self.load_seconds,
-                "scale": self.scale, "points": [p.as_dict() for p in self.points]}
+                "scale": self.scale, **scheduled, "points": points}
 
     def table(self) -> str:
         """One line per point and the totals."""
@@ -273,16 +347,14 @@ class Plan:
                 f"{'events':>9s} {'core-s':>8s}  expected relative errors")
         lines = [head]
         for p in self.points:
-            point = ", ".join(f"{k}={_short(v)}" for k, v in p.varied.items()) or "-"
             if p.done:
-                lines.append(f"{p.part:10s} {point:34s} {'':>4s} {'':>8s} {'':>9s} "
+                lines.append(f"{p.part:10s} {p.label:34s} {'':>4s} {'':>8s} {'':>9s} "
                              f"{'':>9s} {0.0:8.1f}  done")
                 continue
             t_meas = max(r.t_measure for r in p.runs)
-            mark = "*" if p.target else " "
-            errors = ", ".join(f"{k} {_percent(v)}{'?' if k in p.uncertain else ''}"
-                               for k, v in p.errors.items())
-            lines.append(f"{p.part:10s} {point:34s} {len(p.runs):4d} "
+            mark = "+" if p.fallback else "*" if p.target else " "
+            errors = ", ".join(p.error_text(k) for k in p.errors)
+            lines.append(f"{p.part:10s} {p.label:34s} {len(p.runs):4d} "
                          f"{p.runs[0].t_transient:8.3g} {t_meas:8.3g}{mark} "
                          f"{p.events:9.3g} {p.core_seconds:8.1f}{'!' if p.drifting else ' '} "
                          f"{errors}")
@@ -290,7 +362,8 @@ class Plan:
         lines.append(f"total: {len(self.points)} points ({done} done), {self.events:.3g} "
                      f"events, {self.core_seconds:,.0f} core-seconds = "
                      f"{self.core_hours:.3g} core-hours (pilots took "
-                     f"{self.pilot_seconds:.1f} s)")
+                     f"{self.pilot_seconds:.1f} s"
+                     f"{f'; {self.pilots_reused} from the cache' if self.pilots_reused else ''})")
         if self.load_seconds:
             lines.append(f"plus about {self.load_seconds:.1f} core-seconds per worker "
                          f"process, loading the compiled kernel")
@@ -300,11 +373,17 @@ class Plan:
         if any(p.uncertain for p in self.points):
             lines.append("? the pilot's value is within two errors of zero: a rough "
                          "relative error")
-        if any(p.target for p in self.points):
+        if any(p.target and not p.fallback for p in self.points):
             lines.append("* measured time estimated for the precision target rel_err")
+        if any(p.fallback for p in self.points):
+            lines.append("+ precision target out of the pilot's reach (a target current "
+                         "within 2 sigma of 0 in the pilot): planned at t_max, where the run "
+                         "stops at the latest")
         if self.budget is not None:
             lines.append(f"budget {self.budget:g} core-hours: every measured time x "
                          f"{self.scale:g}, transients whole")
+        if self.schedule is not None:
+            lines += self.schedule.lines()
         return "\n".join(lines)
 
 
@@ -325,51 +404,121 @@ def _finite(value):
 # --- pilots ---
 
 class Pilots:
-    """Pilot runs by what sets a run's event rate and speed: each is run once."""
+    """Pilot runs by what sets a run's event rate and speed: each is run once.
 
-    def __init__(self, seconds=PILOT_SECONDS):
+    Parameters
+    ----------
+    seconds : float
+        CPU seconds of a pilot.
+    cache : path, optional
+        A JSON file of pilots (``pilot_cache()``; None: memory only). A pilot found
+        there, of the same channel and forces, the same pilot settings, package version
+        and machine, is not run again; every new one is added to it (atomically), so
+        that a second plan of the same points takes seconds.
+    """
+
+    def __init__(self, seconds=PILOT_SECONDS, cache=None):
         self.seconds = positive("pilot_seconds", seconds)
+        self.file = None if cache is None else Path(cache)
         self.cache = {}
         self.cpu_seconds = 0.0
+        #: pilots taken from the cache file
+        self.reused = 0
         self.warm = set()
         #: CPU seconds of the first warm-up: what a new worker process spends loading
         #: the compiled kernel before its first point
         self.load_seconds = 0.0
+        #: what makes a pilot's result beside its channel (part of its cache key)
+        self.settings = {"seconds": self.seconds, "probe_events": PROBE_EVENTS,
+                         "min_blocks": MIN_PILOT_BLOCKS, "steady": STEADY,
+                         "stretch": PILOT_STRETCH, "version": __version__,
+                         "machine": platform.node()}
+        self.saved = _read_cache(self.file)
 
     def run(self, params: RunParams, n_bins: int) -> Pilot:
         """The pilot of a run of ``params`` with ``n_bins`` profile bins."""
         identity = {k: v for k, v in params.identity().items() if k not in UNPRICED}
-        key = digest({"run": identity, "bins": n_bins})
-        if key not in self.cache:
-            if n_bins not in self.warm:  # load the compiled kernel before timing it
-                before = self.cpu_seconds
-                self._measured(_warm_up, params, n_bins)
-                if not self.warm:
-                    self.load_seconds = self.cpu_seconds - before
-                self.warm.add(n_bins)
-            self.cache[key] = self._measured(_run_pilot, params, n_bins, self.seconds)
-        return self.cache[key]
+        return self._pilot({"run": identity, "bins": n_bins}, n_bins,
+                           lambda: _warm_up(params, n_bins),
+                           lambda: _run_pilot(params, n_bins, self.seconds))
 
     def engine(self, settings: dict) -> Pilot:
         """The pilot of an engine point (``heat_engine``'s keywords)."""
-        key = digest({"engine": {k: v for k, v in settings.items() if k not in UNPRICED}})
+        return self._pilot(
+            {"engine": {k: v for k, v in settings.items() if k not in UNPRICED}}, "engine",
+            lambda: heat_engine(**{**settings, "t_transient": 0.0, "t_measure": 1.0}),
+            lambda: _engine_pilot(settings, self.seconds))
+
+    def _pilot(self, what: dict, kernel, warm_up, measure) -> Pilot:
+        """The pilot of ``what``: in memory, in the cache file, or run (by ``measure``,
+        after ``warm_up`` has loaded the ``kernel`` it uses, outside its time)."""
+        key = digest({**what, "pilot": self.settings})
+        load_key = digest({"load": self.settings})
+        if key not in self.cache and key in self.saved["pilots"]:
+            self.cache[key] = self.saved["pilots"][key]
+            self.reused += 1
+            self.load_seconds = self.load_seconds or self.saved["loads"].get(load_key, 0.0)
         if key not in self.cache:
-            if "engine" not in self.warm:
+            if kernel not in self.warm:  # load the compiled kernel before timing it
                 before = self.cpu_seconds
-                self._measured(heat_engine, **{**settings, "t_transient": 0.0,
-                                               "t_measure": 1.0})
+                self._measured(warm_up)
                 if not self.warm:
                     self.load_seconds = self.cpu_seconds - before
-                self.warm.add("engine")
-            self.cache[key] = self._measured(_engine_pilot, settings, self.seconds)
+                    self.saved["loads"][load_key] = self.load_seconds
+                self.warm.add(kernel)
+            self.cache[key] = self.saved["pilots"][key] = self._measured(measure)
+            self._write(key, load_key)
         return self.cache[key]
 
-    def _measured(self, function, *args, **kwargs):
+    def _write(self, key, load_key) -> None:
+        """Add the pilot ``key`` (and the kernel's load) to the cache file, with what
+        other plans wrote there meanwhile."""
+        if self.file is None:
+            return
+        current = _read_cache(self.file)
+        current["pilots"][key] = self.saved["pilots"][key]
+        if load_key in self.saved["loads"]:
+            current["loads"][load_key] = self.saved["loads"][load_key]
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        write_text(self.file, json.dumps({
+            "pilots": {k: asdict(pilot) for k, pilot in current["pilots"].items()},
+            "loads": current["loads"]}))
+
+    def _measured(self, function):
         started = time.process_time()
-        pilot = function(*args, **kwargs)
+        pilot = function()
         spent = time.process_time() - started
         self.cpu_seconds += spent
         return replace(pilot, cpu_seconds=spent) if isinstance(pilot, Pilot) else None
+
+
+def pilot_cache() -> Path:
+    """The pilot cache file of the command line: ``pilots.json`` in the folder that the
+    environment variable ``COUPLEDGAS_CACHE_DIR`` names, else in ``coupledgas`` under
+    ``XDG_CACHE_HOME`` (default ``~/.cache``). Delete it to pilot anew."""
+    folder = os.environ.get("COUPLEDGAS_CACHE_DIR")
+    if not folder:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coupledgas"
+    return Path(folder) / "pilots.json"
+
+
+def _read_cache(file) -> dict:
+    """The pilots (key -> ``Pilot``) and kernel loads (key -> seconds) in a cache file;
+    none where it is missing or unreadable (entries of another form are skipped)."""
+    out = {"pilots": {}, "loads": {}}
+    try:
+        saved = json.loads(Path(file).read_text()) if file is not None else {}
+        out["loads"] = {k: float(v) for k, v in saved.get("loads", {}).items()}
+        pilots = dict(saved.get("pilots", {}))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return out
+    for key, entry in pilots.items():
+        try:
+            out["pilots"][key] = Pilot(**{**entry, "estimates": {
+                name: tuple(value) for name, value in entry["estimates"].items()}})
+        except (TypeError, KeyError, AttributeError):
+            continue
+    return out
 
 
 def _warm_up(params: RunParams, n_bins: int) -> None:
@@ -484,11 +633,34 @@ def _run_cost(t_transient, t, pilot: Pilot) -> RunPlan:
     return RunPlan(t_transient, t, events, seconds)
 
 
-def _target_time(pilot: Pilot, names, rel_err, t_measure, t_max) -> float:
-    """The measured time at which the slowest of ``names`` reaches ``rel_err``."""
+def _unscaled(t_transient, pilot: Pilot) -> float:
+    """The core-seconds of a run that do not grow with its measured time: its transient
+    and its fixed costs."""
+    return _run_cost(t_transient, 0.0, pilot).core_seconds + pilot.fixed_seconds
+
+
+def _target_time(pilot: Pilot, names, rel_err, t_measure, t_max) -> tuple:
+    """(the measured time at which the slowest of ``names`` reaches ``rel_err``, None);
+    or (``t_max``, why) where the pilot's value of one of them is within two errors of
+    zero, so that the time it would give is anyone's guess."""
+    why = next((why for n in names if (why := pilot.unresolved(n, 2))), None)
+    if why:
+        return float(t_max), why
     needed = max(pilot.t_measured * (pilot.relative_error(n, pilot.t_measured) / rel_err) ** 2
                  for n in names)
-    return float(min(max(needed, t_measure), t_max))
+    return float(min(max(needed, t_measure), t_max)), None
+
+
+def _resolved(entry: PointPlan, pilot: Pilot, names) -> None:
+    """Mark the estimates ``names`` of ``entry`` that its pilot does not resolve
+    (``Pilot.unresolved``, or a planned relative error above ``UNRESOLVED``) and those
+    it knows roughly (within two errors of zero)."""
+    entry.unresolved = {n: why for n in names if (why := pilot.unresolved(n))}
+    entry.unresolved.update({n: f"{n}'s expected relative error above {UNRESOLVED:.0%}"
+                             for n in names if n not in entry.unresolved
+                             and not entry.errors[n] <= UNRESOLVED})
+    entry.uncertain = tuple(n for n in names
+                            if n not in entry.unresolved and not pilot.significant(n))
 
 
 def _plan_run_point(point, pilots: Pilots, plan: PointPlan):
@@ -499,12 +671,11 @@ def _plan_run_point(point, pilots: Pilots, plan: PointPlan):
     if options["rel_err"]:
         plan.target = options["rel_err"]
         t_max = options["t_max"] or 100.0 * t
-        t = _target_time(pilot, names, options["rel_err"], t, t_max)
+        t, plan.fallback = _target_time(pilot, names, options["rel_err"], t, t_max)
     plan.runs = [_run_cost(params.t_transient, t, pilot)]
-    plan.measurement_seconds = plan.core_seconds - _run_cost(params.t_transient, 0.0,
-                                                             pilot).core_seconds
+    plan.measurement_seconds = plan.core_seconds - _unscaled(params.t_transient, pilot)
     plan.errors = {n: pilot.relative_error(n, t) for n in REPORTED["run"]}
-    plan.uncertain = tuple(n for n in REPORTED["run"] if not pilot.significant(n))
+    _resolved(plan, pilot, REPORTED["run"])
     plan.drifting = pilot.drifting
 
 
@@ -515,10 +686,9 @@ def _plan_engine_point(point, pilots: Pilots, plan: PointPlan):
     t_measure = float(settings.get("t_measure", defaults["t_measure"]))
     t_transient = float(settings.get("t_transient", defaults["t_transient"]))
     plan.runs = [_run_cost(t_transient, t_measure, pilot)]
-    plan.measurement_seconds = plan.core_seconds - _run_cost(t_transient, 0.0,
-                                                             pilot).core_seconds
+    plan.measurement_seconds = plan.core_seconds - _unscaled(t_transient, pilot)
     plan.errors = {n: pilot.relative_error(n, t_measure) for n in REPORTED["engine"]}
-    plan.uncertain = tuple(n for n in REPORTED["engine"] if not pilot.significant(n))
+    _resolved(plan, pilot, REPORTED["engine"])
 
 
 def onsager_runs(settings: dict) -> tuple:
@@ -569,10 +739,22 @@ def _plan_onsager_point(point, pilots: Pilots, plan: PointPlan):
                 return dict(zip(ENTRIES, np.sqrt(np.diag(covariance)) / np.abs(values)))
 
         at_pilots = relative_errors([p.t_measured for p in pilots_of])
-        plan.uncertain = tuple(n for n, e in at_pilots.items() if not e <= 0.5)
+        plan.unresolved = {n: f"{n}'s relative error at the pilots' times above "
+                              f"{UNRESOLVED:.0%}" for n, e in at_pilots.items()
+                           if not e <= UNRESOLVED}
+        plan.uncertain = tuple(n for n, e in at_pilots.items()
+                               if n not in plan.unresolved and not e <= UNRESOLVED / 2)
     times = [t_measure * share for share in shares]
     for members, entries in measurement_groups(kw["method"], len(runs)):
         t = t_measure  # the rounds of ``onsager._measured``: the group's longest runs
+        rough = [ENTRIES[e] for e in entries
+                 if ENTRIES[e] in plan.unresolved or ENTRIES[e] in plan.uncertain]
+        if rel_err and rough:  # a time from these would be anyone's guess
+            plan.fallback = (f"{rough[0]}'s relative error at the pilots' times above "
+                             f"{UNRESOLVED / 2:.0%}")
+            t = t_max
+            for i in members:
+                times[i] = t * shares[i]
         while rel_err and t < t_max:
             errors = relative_errors(times)
             worst = max(errors[ENTRIES[e]] for e in entries)
@@ -582,12 +764,15 @@ def _plan_onsager_point(point, pilots: Pilots, plan: PointPlan):
             for i in members:
                 times[i] = t * shares[i]
     plan.errors = relative_errors(times)
+    plan.unresolved.update({n: f"{n}'s expected relative error above {UNRESOLVED:.0%}"
+                            for n, e in plan.errors.items()
+                            if n not in plan.unresolved and not e <= UNRESOLVED})
     plan.drifting = any(pilot.drifting for pilot in pilots_of)
     plan.runs = [_run_cost(params.t_transient, t, pilot) for params, pilot, t in
                  zip(runs, pilots_of, times) for _ in range(replicas)]
     plan.measurement_seconds = plan.core_seconds - sum(
-        _run_cost(params.t_transient, 0.0, pilot).core_seconds
-        for params, pilot in zip(runs, pilots_of)) * replicas
+        _unscaled(params.t_transient, pilot) for params, pilot in zip(runs, pilots_of)) \
+        * replicas
 
 
 PLANNERS = {"run": _plan_run_point, "engine": _plan_engine_point,
@@ -614,27 +799,32 @@ def plan(parts: dict, pilots: Pilots | None = None, done=True) -> Plan:
         relative errors; totals in core-hours. See the module docstring for the model.
     """
     pilots = Pilots() if pilots is None else pilots
-    before = pilots.cpu_seconds
-    points = []
+    before, reused = pilots.cpu_seconds, pilots.reused
+    points, specs = [], {}
     for part, (spec, out) in parts.items():
-        spec = SweepSpec.load(spec)
+        spec = specs[part] = SweepSpec.load(spec)
         for point in spec.points():
             varied = {k: v for k, v in point.settings.items()
                       if k not in spec.base or spec.base[k] != v}
             if point.replicated:
                 varied["replica"] = point.replica
-            entry = PointPlan(part=part, kind=point.kind, varied=varied, key=point.key())
+            first = point
+            while first.previous is not None:
+                first = first.previous
+            entry = PointPlan(part=part, kind=point.kind, varied=varied, key=point.key(),
+                              chain=first.key() if point.chained else None)
             entry.done = done and point_path(out, point).exists()
             if not entry.done:
                 PLANNERS[point.kind](point, pilots, entry)
             points.append(entry)
     return Plan(points=points, pilot_seconds=pilots.cpu_seconds - before,
-                load_seconds=pilots.load_seconds)
+                load_seconds=pilots.load_seconds, specs=specs,
+                pilots_reused=pilots.reused - reused)
 
 
 # --- budgets ---
 
-def _scaled_spec(spec: SweepSpec, scale: float) -> dict:
+def scaled_spec(spec: SweepSpec, scale: float) -> dict:
     """``spec`` as a dict with every measured time (t_measure, t_max) times ``scale`` and
     every precision target rel_err / sqrt(scale); transients untouched."""
     kind = spec.kind
@@ -665,16 +855,18 @@ def _scaled_spec(spec: SweepSpec, scale: float) -> dict:
     if "t_measure" not in base and "t_measure" not in varied:
         base["t_measure"] = float(default) * scale
     out = {"kind": kind, "replicas": spec.replicas, "base": base, "axes": {**axes, **zipped}}
+    if spec.chain:
+        out.update(chain=spec.chain, chain_transient=spec.chain_transient)
     return out
 
 
 def scaled_parts(parts: dict, scale: float) -> dict:
-    """``parts`` with every spec's measured times scaled (``_scaled_spec``); a spec that
+    """``parts`` with every spec's measured times scaled (``scaled_spec``); a spec that
     the scaling makes invalid is a ParameterError naming ``budget``."""
     out = {}
     for name, (spec, path) in parts.items():
         try:
-            out[name] = (SweepSpec.from_dict(_scaled_spec(SweepSpec.load(spec), scale)), path)
+            out[name] = (SweepSpec.from_dict(scaled_spec(SweepSpec.load(spec), scale)), path)
         except ParameterError as err:
             if err.name == "budget":
                 raise
