@@ -21,7 +21,7 @@ from .heat_engine import heat_engine
 from .kernel import InelasticCollapse
 from .onsager import FORCE, LARGE_SHIFT, onsager
 from .params import COLLAPSE_TIME, ParameterError, RunParams, relaxation_time
-from .plot import plot_run
+from .plot import plot_result
 from .progress import ProgressLine, compile_notice
 from .replicas import run_replicas
 from .ring import ring
@@ -224,7 +224,7 @@ def run_summary(ds) -> dict:
         "interaction_range": a.get("interaction_range", 0.0),
         "m_bullet": a["m_bullet"], "m_rod": a["m_rod"], "n_rods": int(a["n_rods"]),
         "rod_walls": a["rod_walls"], "bullet_walls": a["bullet_walls"],
-        "n_bullets": int(a["n_bullets"]), "dissipation": a["dissipation"],
+        "dissipation": a["dissipation"],
         "dissipate_at": a["dissipate_at"], "collapse_time": a["collapse_time"],
         "bounces_made_elastic": int(ds.bounces_made_elastic),
         "made_elastic_fraction": float(ds.made_elastic_fraction),
@@ -243,7 +243,9 @@ def run_summary(ds) -> dict:
     }
     if "kappa" in ds:
         out["kappa"], out["kappa_err"] = float(ds.kappa), float(ds.kappa_err)
-    if a["rel_err_target"]:
+    if "n_bullets" in a:  # a closed channel
+        out["n_bullets"] = int(a["n_bullets"])
+    if "rel_err_target" in a:
         out["rel_err_target"] = a["rel_err_target"]
         out["target_reached"] = bool(a["target_reached"])
     if "replicas" in a:
@@ -425,7 +427,8 @@ def onsager_command(
     result = {name: float(ds[name]) for name in ds.data_vars}
     result.update({k: ds.attrs[k] for k in ("method", "length", "barrier", "T", "mu",
                                              "t_measured", "cpu_seconds", "events", "seed",
-                                             "rel_err_target", "target_reached")})
+                                             "rel_err_target", "target_reached")
+                   if k in ds.attrs})
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -799,12 +802,15 @@ def figure_command(
 
 @app.command()
 def plot(
-    result: Path = typer.Argument(..., help="A run's netCDF file (run --out)."),
+    result: Path = typer.Argument(..., help="A result: a run (run --out), a sweep's "
+                                  "results.nc, an Onsager matrix (onsager --out) or a heat "
+                                  "engine (heat-engine --out)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Image file [default: the "
                                        "result's name with .png]."),
 ):
-    """Draw a run's profiles and the block series of its currents."""
-    typer.echo(plot_run(result, out))
+    """Draw a result: a run's profiles and block series, a sweep's currents against its
+    axes, an Onsager matrix's entries, or a heat engine's currents and power."""
+    typer.echo(plot_result(result, out))
 
 
 def _execute(run, checkpoint, checkpoint_every, quiet):

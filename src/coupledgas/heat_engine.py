@@ -39,6 +39,7 @@ from .kernel import (
     set_load_step,
 )
 from .kernel.layout import BULLET, C_EVENTS, LEFT, RIGHT
+from .metadata import describe
 from .observables import block_estimate, ratio_estimate
 from .params import ParameterError, RunParams, number, positive
 
@@ -105,7 +106,8 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
         ``J_A``, ``J_B`` (particle currents hot to cold), ``J_circ`` = (J_B - J_A) / 2,
         ``power``, ``heat_hot``, ``heat_cold``, ``efficiency``, ``mu_hot``, ``mu_cold``
         (time averages), each with ``_err``; ``efficiency_carnot``; the series
-        ``mu_hot_series`` and ``mu_cold_series`` on ``time`` from the start.
+        ``mu_hot_series`` and ``mu_cold_series`` on ``time`` from the start. Every
+        variable and coordinate has a ``long_name`` and ``units`` (``metadata``).
     """
     T_hot, T_cold = positive("T_hot", T_hot), positive("T_cold", T_cold)
     if not T_hot > T_cold:
@@ -231,7 +233,7 @@ def _engine_dataset(channels, snapshots, block_length, T_hot, T_cold, V, time_ax
     attrs.update(coupledgas_version=__version__, block_length=block_length,
                  events=int(sum(c.state.counters[C_EVENTS] for c in channels)),
                  m_bullet=channels[0].params.m_bullet)
-    return xr.Dataset(data, coords={"time": np.array(time_axis)}, attrs=attrs)
+    return describe(xr.Dataset(data, coords={"time": np.array(time_axis)}, attrs=attrs))
 
 
 def linear_response(onsager_a: xr.Dataset, onsager_b: xr.Dataset, T_hot, T_cold,
@@ -285,5 +287,5 @@ def linear_response(onsager_a: xr.Dataset, onsager_b: xr.Dataset, T_hot, T_cold,
     p, upper, lower = thermo.power_efficiency_curve(central["YT"], eta_c)
     data.update(eta_carnot=((), eta_c), eta_upper=(("power_fraction",), upper),
                 eta_lower=(("power_fraction",), lower))
-    return xr.Dataset(data, coords={"power_fraction": p},
-                      attrs=dict(T_hot=T_hot, T_cold=T_cold, length_a=L_a, length_b=L_b))
+    return describe(xr.Dataset(data, coords={"power_fraction": p}, attrs=dict(
+        T_hot=T_hot, T_cold=T_cold, length_a=L_a, length_b=L_b)))

@@ -52,9 +52,10 @@ import xarray as xr
 
 from . import thermo
 from ._version import __version__
+from .metadata import describe
 from .observables import block_covariance
 from .params import ParameterError, RunParams
-from .simulate import Run, transferred
+from .simulate import Run, parameter_attrs, transferred
 
 METHODS = ("forces", "fluctuation")
 #: shortest block (time units) for the fluctuation method's covariance (see above)
@@ -226,7 +227,10 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
         ``ZT``, ``det`` with ``_err``; ``reciprocity_gap`` = (L_ru - L_ur) in standard
         errors; forces method: ``nonlinear_shift``, the largest relative change that
         the extrapolation made to an entry (above ``LARGE_SHIFT``: lower the force);
-        attrs: method, parameters, CPU seconds, events, whether a target was reached.
+        attrs: method, parameters (``force`` for the forces method, ``block_time`` for
+        the fluctuation method, ``rel_err_target`` with a target), CPU seconds, events,
+        whether a target was reached. Every variable has a ``long_name`` and ``units``
+        (``metadata``).
     """
     setup, base, t_max = _checked(
         length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
@@ -268,17 +272,23 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
         data["nonlinear_shift"] = float(np.max(np.abs(shift / values)))
     gap_err = np.sqrt(max(covariance[1, 1] + covariance[2, 2] - 2 * covariance[1, 2], 0.0))
     data["reciprocity_gap"] = (values[1] - values[2]) / gap_err if gap_err > 0 else 0.0
-    attrs = {k: v for k, v in base.as_attrs().items()
+    attrs = {k: v for k, v in parameter_attrs(base).items()
              if k not in ("T_left", "T_right", "mu_left", "mu_right", "F_rho", "F_u")}
-    attrs.update(T=T, mu=mu, method=method, force=force if method == "forces" else 0.0,
-                 block_time=block_time, symmetric=int(symmetric),
+    attrs.update(T=T, mu=mu, method=method, symmetric=int(symmetric),
                  extrapolate=int(extrapolate), replicas=int(replicas),
-                 rel_err_target=rel_err or 0.0, target_reached=int(reached),
+                 target_reached=int(reached),
                  t_measured=float(max(r["time"] for r in results)),
                  cpu_seconds=float(sum(r["cpu"] for r in results)),
                  events=int(sum(r["events"] for r in results)),
                  coupledgas_version=__version__)
-    return xr.Dataset({k: ((), v) for k, v in data.items()}, attrs=attrs)
+    # set only where the method uses it: the force, or the covariance's shortest block
+    if method == "forces":
+        attrs["force"] = force
+    else:
+        attrs["block_time"] = block_time
+    if rel_err is not None:
+        attrs["rel_err_target"] = rel_err
+    return describe(xr.Dataset({k: ((), v) for k, v in data.items()}, attrs=attrs))
 
 
 def check(**parameters) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 import xarray as xr
 from scipy.stats import chi2
 
+from .metadata import describe
 from .params import ParameterError, RunParams
 from .simulate import Run
 
@@ -61,8 +62,8 @@ def run_replicas(params: RunParams, replicas: int, workers: int = 1, n_bins: int
     xarray.Dataset
         Every quantity that has an ``_err`` companion, combined over replicas; counts
         summed; ``J_rho_replica``, ``J_rho_err_replica`` (and likewise for J_u and the
-        entropy production) on the ``replica`` dimension; ``attrs`` of replica 0 with
-        the events and kernel time summed over replicas.
+        entropy production) on the ``replica`` dimension; ``attrs`` of replica 0 (but
+        its ``replica``) with the events and kernel time summed over replicas.
     """
     if int(replicas) != replicas or replicas < 1:
         raise ParameterError("replicas", f"must be a positive integer, got {replicas!r}")
@@ -109,9 +110,9 @@ def combine(results: list[xr.Dataset]) -> xr.Dataset:
         attrs[key] = sum(r.attrs[key] for r in results)
     attrs["events_per_second"] = float(np.mean([r.attrs["events_per_second"] for r in results]))
     attrs["replicas"] = K
-    attrs["replica"] = -1
+    attrs.pop("replica", None)  # the replicas' result is none of them
     attrs["errors_reliable"] = int(all(r.attrs["errors_reliable"] for r in results))
     attrs["target_reached"] = int(all(r.attrs["target_reached"] for r in results))
     coords = {k: v for k, v in results[0].coords.items() if k != "block"}
     coords["replica"] = np.arange(K)
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    return describe(xr.Dataset(data, coords=coords, attrs=attrs))

@@ -44,6 +44,7 @@ from .kernel.layout import (
     SPECIES,
 )
 from .kernel.profiles import UNSIGNED
+from .metadata import describe
 from .observables import (
     block_covariance,
     block_estimate,
@@ -384,7 +385,7 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
     series.pop("hot_end_mass", None)
     F_rho, F_u = params.forces
     series["entropy_production"] = series["J_rho"] * F_rho + series["J_u"] * F_u
-    data, attrs = {}, params.as_attrs()
+    data, attrs = {}, parameter_attrs(params)
     min_block = run.min_block
     reliable = True
     for name, values in series.items():
@@ -460,8 +461,21 @@ def _dataset(run: Run, snap: dict) -> xr.Dataset:
         n_blocks=len(snap["time"]) - 1, t_measured=measured, n_bins=run.n_bins,
         started_from=run.started_from,
         relaxation_time=relaxation_time(params.length),
-        errors_reliable=int(reliable), rel_err_target=run.rel_err or 0.0,
-        t_max=run.t_max or 0.0, target_reached=int(run.target_reached),
+        errors_reliable=int(reliable), target_reached=int(run.target_reached),
         gamma_left=params.injection_rates[LEFT], gamma_right=params.injection_rates[RIGHT],
     )
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    if run.rel_err is not None:
+        attrs.update(rel_err_target=run.rel_err, t_max=run.t_max)
+    return describe(xr.Dataset(data, coords=coords, attrs=attrs))
+
+
+def parameter_attrs(params: RunParams) -> dict:
+    """The parameters as a result's attributes (``RunParams.as_attrs``) without those
+    not set: ``n_bullets`` where the bullets are exchanged (their number fluctuates) and
+    ``replica`` for a run that is not a replica."""
+    attrs = params.as_attrs()
+    if params.bullet_walls == "exchange":
+        del attrs["n_bullets"]
+    if params.replica < 0:
+        del attrs["replica"]
+    return attrs

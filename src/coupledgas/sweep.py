@@ -101,6 +101,7 @@ from .checkpoint import load, load_final_state, save_final_state
 from .execute import execute
 from .files import write_netcdf, write_text
 from .heat_engine import heat_engine
+from .metadata import describe
 from .onsager import check, onsager
 from .params import ParameterError, RunParams, non_negative, relaxation_time
 from .simulate import RESERVOIR_FIELDS, Run
@@ -816,4 +817,4 @@ def combine(spec: SweepSpec, datasets: list) -> xr.Dataset:
         attrs.update(chain=spec.chain, chain_transient=spec.chain_transient)
     attrs.update(kind=spec.kind, replicas=spec.replicas, axes=",".join(spec.dims),
                  coupledgas_version=first.attrs["coupledgas_version"])
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    return describe(xr.Dataset(data, coords=coords, attrs=attrs))
