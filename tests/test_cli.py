@@ -19,7 +19,8 @@ BAD_INPUT = [
     (["--t-measure", "0"], "--t-measure"),
     (["--t-transient", "-5"], "--t-transient"),
     (["--barrier", "-0.1"], "--barrier"),
-    (["--rods", "-3"], "--rods"),
+    (["--rods", "-3"], "--n-rods"),
+    (["--n-bullets", "-1", "--bullet-walls", "thermal"], "--n-bullets"),
     (["--mu", "nan"], "--mu"),
     (["--F-u", "nan"], "--F-u"),
     (["--rod-walls", "sticky"], "--rod-walls"),
@@ -82,3 +83,37 @@ def test_the_default_transient_grows_with_the_relaxation_time_of_the_channel():
     assert RunParams.create(length=20).t_transient == 200.0
     assert RunParams.create(length=320).t_transient == 51200.0
     assert RunParams.create(length=320, t_transient=10).t_transient == 10.0
+
+
+def test_version_is_the_package_version(capsys):
+    from coupledgas import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"coupledgas {__version__}"
+
+
+def test_the_command_line_and_python_share_one_name_and_its_aliases(capsys):
+    from coupledgas.params import ALIASES, canonical
+
+    runs = []
+    for option in ("--n-rods", "--rods"):  # --rods is the documented alias
+        assert main(["run", "--length", "4", "--t-measure", "50", option, "3",
+                     "--json"]) == 0
+        runs.append(json.loads(capsys.readouterr().out))
+    assert runs[0] == runs[1] | {"events_per_second": runs[0]["events_per_second"]}
+    assert runs[0]["n_rods"] == 3
+    assert {canonical(alias) for alias in ALIASES} == {"n_rods", "n_bullets",
+                                                      "interaction_range"}
+
+
+def test_an_unknown_keyword_is_answered_with_the_closest_known_name():
+    from coupledgas import simulate
+    from coupledgas.params import ParameterError
+    from coupledgas.sweep import SweepSpec
+
+    with pytest.raises(ParameterError, match=r"lenght: is not a run parameter "
+                                             r"\(did you mean 'length'\?\)"):
+        simulate(lenght=5)
+    with pytest.raises(ParameterError, match="barier.*did you mean 'barrier'"):
+        SweepSpec.load({"base": {"barier": 1}, "axes": {"F_u": [0.1]}})
+    simulate(rods=0, length=2, t_measure=10, t_transient=1, bins=0)  # an alias is known

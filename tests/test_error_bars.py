@@ -1,4 +1,5 @@
-"""Error bars against the spread of independent replicas (README, "Error bars")."""
+"""Error bars against the spread of independent replicas (docs/guarantees.md, "Error bars
+against independent replicas")."""
 
 from dataclasses import replace
 

@@ -105,8 +105,18 @@ def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypa
     summary = made_small("fig2", tiny, tmp_path, monkeypatch)
     # the Letter: J_rho < 0 against F_u at F_rho = 0; J_u < 0 against F_rho at F_u = 0
     assert summary["J_rho_inverse_points"] == 2 and summary["J_u_inverse_points"] == 2
+    assert summary["J_rho_turning_point_F_u"] is None  # two forces: no point inside
     for part in ("F_u", "F_rho"):
         assert (tmp_path / f"fig2.{part}.nc").exists()
+
+
+def test_a_turning_point_is_reported_only_inside_the_scanned_range():
+    from coupledgas.figures.letter import turning_point
+
+    forces = [0.1, 0.2, 0.3, 0.4]
+    assert turning_point(forces, [-0.01, -0.03, -0.02, -0.01]) == 0.2
+    assert turning_point(forces, [-0.01, -0.02, -0.03, -0.04]) is None  # still falling
+    assert turning_point(forces, [-0.04, -0.03, -0.02, -0.01]) is None
 
 
 @pytest.mark.slow
@@ -279,6 +289,67 @@ def test_fig5_1280_recipe_reports_the_hot_end(tmp_path, monkeypatch):
     assert (tmp_path / "fig5-1280.png").stat().st_size > 5000
 
 
+def test_a_rise_of_the_rescaled_current_is_counted_in_errors_above_its_minimum():
+    from coupledgas.figures.letter_sizes import enhancement
+
+    forces = np.array([0.2, 0.3, 0.4, 0.5, 0.6])
+    # the Letter's Fig. 5(a) inset: |L~| decays, then rises again above the onset
+    rise = enhancement(forces, [-60.0, -55.0, -50.0, -56.0, -70.0], [2.0] * 5)
+    assert rise["minimum_F_u"] == 0.4 and rise["rise_at_F_u"] == 0.6
+    assert rise["rise_in_errors"] == pytest.approx(20.0 / np.hypot(2.0, 2.0))
+    assert rise["rise_from_F_u"] == 0.5  # 6 / 2.83 = 2.1 errors already there
+    # still decaying at the last force: no rise inside the scan
+    assert enhancement(forces, [-60, -55, -50, -45, -40], [2.0] * 5)["minimum_F_u"] is None
+
+
+def test_hysteresis_compares_an_up_and_a_down_chain_at_their_common_forces():
+    from coupledgas.figures.letter_sizes import hysteresis
+
+    def chain(J_rho, hot_end):
+        forces = [0.2, 0.4, 0.6]
+        return xr.Dataset(
+            {"J_rho": ("F_u", J_rho), "J_rho_err": ("F_u", [0.001] * 3),
+             "mean_mass": (("F_u", "x_edge"), np.array([hot_end, [0.8] * 3]).T),
+             "mean_mass_err": (("F_u", "x_edge"), np.full((3, 2), 0.003))},
+            coords={"F_u": forces})
+
+    up = chain([-0.01, -0.02, -0.04], [0.95, 0.98, 0.999])
+    down = chain([-0.01, -0.024, -0.04], [0.95, 0.98, 0.999])
+    found = hysteresis(up, down.isel(F_u=slice(None, None, -1)))  # a down-chain's order
+    assert found["forces"] == [0.2, 0.4, 0.6]
+    assert found["J_rho_largest_difference_in_errors"] == pytest.approx(
+        0.004 / np.hypot(0.001, 0.001))
+    assert found["hot_end_mass_largest_difference_in_errors"] == 0.0
+
+
+@pytest.mark.slow
+def test_fig5_sizes_recipe_runs_up_and_down_chains_of_forces(tmp_path, monkeypatch):
+    original = figures.RECIPES["fig5-sizes"]
+
+    def tiny(preset):
+        specs = {part: spec for part, spec in original.specs("paper").items()
+                 if part.startswith("L320")}
+        for spec in specs.values():
+            spec["base"].update(length=40.0, t_transient=800.0, t_measure=10000.0, bins=8)
+            spec["chain_transient"] = 200.0
+            spec["axes"]["F_u"] = [0.1, 0.8, 1.4][::1 if spec["axes"]["F_u"][0] < 0.5
+                                                  else -1]
+        return {part.replace("320", "40"): spec for part, spec in specs.items()}
+
+    summary = made_small("fig5-sizes", tiny, tmp_path, monkeypatch)
+    up, down = summary["chains"]
+    assert (up["chain"], down["chain"]) == ("L40-up", "L40-down")
+    for chain, first in ((up, 0), (down, -1)):
+        assert chain["F_u"] == [0.1, 0.8, 1.4]  # listed by force, whichever the order run
+        # the first point discards at least the transient from equilibrium, the others at
+        # least the chain's (warm-up detection may discard more)
+        transients = chain["t_transient"]
+        assert transients[first] >= 800.0 and min(transients) >= 200.0
+        assert all(j < 0 for j in chain["J_rho"])  # inverse at every force
+    assert set(summary["hysteresis"]["L40"]) >= {"J_rho_largest_difference_in_errors"}
+    assert (tmp_path / "fig5-sizes.png").stat().st_size > 5000
+
+
 @pytest.mark.slow
 def test_fig4_160_recipe_finds_the_sign_change_at_both_lengths(tmp_path, monkeypatch):
     original = figures.RECIPES["fig4-160"]
@@ -352,7 +423,8 @@ def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(tmp_pa
         gap = summary["L_ru"][k] - summary["L_ur"][k]
         assert abs(gap) < 4 * np.hypot(summary["L_ru_err"][k], summary["L_ur_err"][k])
         assert summary["S"][k] < 0 and summary["ZT"][k] > 0
-    # L = 20, h = 1: the long reference of the README (L_ru = -4.48 +- 0.05)
+    # L = 20, h = 1: the long reference of docs/results.md, "Why the Onsager defaults"
+    # (L_ru = -4.48 +- 0.05)
     assert abs(summary["L_ru"][1] + 4.48) < 4 * summary["L_ru_err"][1]
     assert summary["L_ru_err"][1] < 0.5 * 4.48
     assert (tmp_path / "fig9-320.png").stat().st_size > 5000

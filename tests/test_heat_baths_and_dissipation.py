@@ -137,8 +137,8 @@ def test_a_lossy_encounter_keeps_momentum_and_loses_delta_of_the_pair_energy():
     (["--passing-width", "-0.1"], "--passing-width"),
     (["--barrier-width", "-1"], "--barrier-width"),
     (["--bullet-walls", "sticky"], "--bullet-walls"),
-    (["--bullets", "5"], "--bullets"),  # only for a closed channel
-    (["--bullet-walls", "thermal", "--bullets", "-1"], "--bullets"),
+    (["--bullets", "5"], "--n-bullets"),  # only for a closed channel
+    (["--bullet-walls", "thermal", "--bullets", "-1"], "--n-bullets"),
 ])
 def test_bad_heat_bath_or_dissipation_input_is_one_line(args, name, error_line):
     assert main(["run", "--t-measure", "100", *args]) == 2

@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 
+from . import __version__
 from .checkpoint import load
 from .critical import critical_barrier
 from .execute import Interrupted, execute
@@ -33,13 +34,19 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Coupled particle and energy transport in 1D two-mass gases.")
 
 #: API parameter name -> command-line option, for error messages
-OPTION_NAMES = {"n_rods": "--rods", "n_bullets": "--bullets", "checkpoint": "CHECKPOINT",
-                "spec": "SPEC", "result": "RESULT", "name": "NAME", "n_rods_a": "--rods-a",
-                "n_rods_b": "--rods-b", "interaction_range": "--range"}
+OPTION_NAMES = {"checkpoint": "CHECKPOINT", "spec": "SPEC", "result": "RESULT", "name": "NAME"}
+
+
+def _print_version(requested: bool):
+    if requested:
+        typer.echo(f"coupledgas {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _commands():
+def _commands(version: bool = typer.Option(False, "--version", is_eager=True,
+                                           callback=_print_version,
+                                           help="Print the version and exit.")):
     """Coupled particle and energy transport in 1D two-mass gases."""
 
 
@@ -79,13 +86,15 @@ class Method(str, Enum):
 # options shared by several commands
 LENGTH = typer.Option(20.0, "--length", help="Channel length L.")
 BARRIER = typer.Option(1.0, "--barrier", help="Pass-through barrier h (inf: hard-point gas).")
-RANGE = typer.Option(0.0, "--range", help="Range r of the barrier V(x) = h for -r <= x <= r "
-                     "(the slides' Hamiltonian; 0: the Letter's point barrier).")
+RANGE = typer.Option(0.0, "--interaction-range", "--range", help="Range r of the barrier "
+                     "V(x) = h for -r <= x <= r (the slides' Hamiltonian; 0: the Letter's "
+                     "point barrier).")
 TEMPERATURE = typer.Option(1.0, "--T", help="Mean temperature around which forces act.")
 CHEMICAL_POTENTIAL = typer.Option(1.5, "--mu", help="Mean chemical potential.")
 M_BULLET = typer.Option(1.0, "--m-bullet", help="Bullet mass M1.")
 M_ROD = typer.Option(0.5, "--m-rod", help="Rod mass M2.")
-RODS = typer.Option(None, "--rods", help="Number of rods [default: round(rho(T, mu) L / 2)].")
+RODS = typer.Option(None, "--n-rods", "--rods",
+                    help="Number of rods [default: round(rho(T, mu) L / 2)].")
 ROD_WALLS = typer.Option(Walls.thermal, "--rod-walls", help="Rods at the ends: thermal "
                          "(fresh speed at the reservoir's T) or specular.")
 T_TRANSIENT = typer.Option(None, "--t-transient", help="Discarded time [default: "
@@ -300,8 +309,8 @@ def run(
         "(absorbed and injected by particle reservoirs, the Letter) or, for a closed "
         "channel between heat baths, thermal or specular."),
     bullets: Optional[int] = typer.Option(
-        None, "--bullets", help="Bullets of a closed channel [default: round(rho(T, mu) "
-        "L)]."),
+        None, "--n-bullets", "--bullets", help="Bullets of a closed channel [default: "
+        "round(rho(T, mu) L)]."),
     dissipation: float = typer.Option(
         0.0, "--dissipation", help="Fraction delta in [0, 1) of the pair's relative "
         "kinetic energy lost at an encounter (centre-of-mass velocity kept)."),
@@ -461,9 +470,9 @@ def heat_engine_command(
     load_a: float = typer.Option(0.0, "--load-a", help="Potential step U_A between A's "
                                  "cold end and the cold reservoir (reservoir U higher)."),
     load_b: float = typer.Option(0.0, "--load-b", help="Potential step U_B."),
-    rods_a: Optional[int] = typer.Option(None, "--rods-a", help="Rods in channel A "
+    rods_a: Optional[int] = typer.Option(None, "--n-rods-a", "--rods-a", help="Rods in channel A "
                                          "[default: round(rho L / 2)]."),
-    rods_b: Optional[int] = typer.Option(None, "--rods-b", help="Rods in channel B."),
+    rods_b: Optional[int] = typer.Option(None, "--n-rods-b", "--rods-b", help="Rods in channel B."),
     dissipation_a: float = typer.Option(0.0, "--dissipation-a",
                                         help="Dissipation delta in channel A."),
     dissipation_b: float = typer.Option(0.0, "--dissipation-b",

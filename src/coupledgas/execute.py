@@ -16,7 +16,7 @@ import time
 import xarray as xr
 
 from .checkpoint import save
-from .params import ParameterError, RunParams
+from .params import RunParams, canonical, unknown_keyword
 from .simulate import Run
 
 
@@ -87,11 +87,14 @@ def simulate(*, bins=40, rel_err=None, t_max=None, checkpoint=None, checkpoint_e
         reservoir states ``T_left``, ``T_right``, ``mu_left``, ``mu_right``, ``m_bullet``,
         ``m_rod``, ``n_rods``, ``rod_walls``, ``bullet_walls``, ``n_bullets``,
         ``dissipation``, ``dissipate_at``, ``collapse_time``, ``passing``,
-        ``passing_width``, ``barrier_width``, ``t_transient``, ``t_measure``, ``seed``).
-        Defaults: the Letter's channel L = 20, h = 1, T = 1, mu = 1.5 at zero forces,
-        measured for t = 1e5 after a transient max(200, L^2 / 2). A closed channel
-        (``bullet_walls`` thermal or specular) between two heat baths reports the
-        conductivity kappa; with ``dissipation`` the run reports the dissipated power.
+        ``passing_width``, ``barrier_width``, ``interaction_range``, ``t_transient``,
+        ``t_measure``, ``seed``; ``rods``, ``bullets`` and ``range`` are accepted for
+        ``n_rods``, ``n_bullets`` and ``interaction_range``). An unknown keyword raises
+        ``ParameterError`` naming the closest known one. Defaults: the Letter's channel
+        L = 20, h = 1, T = 1, mu = 1.5 at zero forces, measured for t = 1e5 after a
+        transient max(200, L^2 / 2). A closed channel (``bullet_walls`` thermal or
+        specular) between two heat baths reports the conductivity kappa; with
+        ``dissipation`` the run reports the dissipated power.
     bins : int
         Profile bins (0: no profiles).
     rel_err : float, optional
@@ -120,9 +123,10 @@ def simulate(*, bins=40, rel_err=None, t_max=None, checkpoint=None, checkpoint_e
         (species, x), ``mean_mass`` and ``bullet_current`` (x_edge), all with ``_err``;
         parameters, seed, version, event counts and events per second in ``attrs``.
     """
+    parameters = {canonical(name): value for name, value in parameters.items()}
     unknown = sorted(set(parameters) - set(RunParams.names()))
     if unknown:
-        raise ParameterError(unknown[0], "is not a run parameter")
+        raise unknown_keyword(unknown[0], RunParams.names())
     params = RunParams.create(**parameters)
     run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
     return execute(run, checkpoint, checkpoint_every, progress).dataset()

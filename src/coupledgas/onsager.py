@@ -54,7 +54,7 @@ from . import thermo
 from ._version import __version__
 from .metadata import describe
 from .observables import block_covariance
-from .params import ParameterError, RunParams
+from .params import ParameterError, RunParams, unknown_keyword
 from .simulate import Run, parameter_attrs, transferred
 
 METHODS = ("forces", "fluctuation")
@@ -302,7 +302,7 @@ def check(**parameters) -> None:
     signature = inspect.signature(onsager)
     unknown = sorted(set(parameters) - set(signature.parameters))
     if unknown:
-        raise ParameterError(unknown[0], "is not a keyword of onsager")
+        raise unknown_keyword(unknown[0], signature.parameters, "a keyword of onsager")
     bound = signature.bind(**parameters)
     bound.apply_defaults()
     _checked(**bound.arguments)

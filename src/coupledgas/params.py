@@ -8,6 +8,7 @@ directly by their temperatures and chemical potentials (docs/model.md, "Forces a
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import math
 from dataclasses import asdict, dataclass
@@ -32,6 +33,29 @@ class ParameterError(ValueError):
     def __init__(self, name: str, message: str):
         self.name = name
         super().__init__(f"{name}: {message}")
+
+
+#: short names that Python keywords, sweep specs and the command line accept for run
+#: parameters (the command line's ``--rods`` is ``--n-rods``, and so on)
+ALIASES = {"rods": "n_rods", "bullets": "n_bullets", "range": "interaction_range"}
+
+
+def canonical(name: str) -> str:
+    """The run parameter that ``name`` stands for: dashes read as underscores, aliases
+    (``ALIASES``) resolved."""
+    name = name.replace("-", "_")
+    return ALIASES.get(name, name)
+
+
+def unknown_keyword(name: str, known, noun: str = "a run parameter") -> ParameterError:
+    """The error for a keyword that is not one of ``known``, naming the closest known one.
+
+    >>> str(unknown_keyword("lenght", ["length", "barrier"]))
+    "lenght: is not a run parameter (did you mean 'length'?)"
+    """
+    close = difflib.get_close_matches(name.replace("-", "_"), list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ParameterError(name, f"is not {noun}{hint}")
 
 
 def number(name, value):

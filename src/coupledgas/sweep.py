@@ -99,16 +99,16 @@ import xarray as xr
 
 from .checkpoint import load, load_final_state, save_final_state
 from .execute import execute
-from .files import write_netcdf, write_text
+from .files import remove_stale_temporaries, write_netcdf, write_text
 from .heat_engine import heat_engine
 from .metadata import describe
 from .onsager import check, onsager
-from .params import ParameterError, RunParams, non_negative, relaxation_time
+from .params import (ALIASES, ParameterError, RunParams, non_negative, relaxation_time,
+                     unknown_keyword)
 from .simulate import RESERVOIR_FIELDS, Run
 
 RUN_PARAMETERS = tuple(name for name in RunParams.names() if name != "replica")
 RUN_OPTIONS = ("bins", "rel_err", "t_max", "warmup")
-ALIASES = {"rods": "n_rods", "bullets": "n_bullets"}
 #: per-point results gathered into results.nc
 SCALARS = ("J_rho", "J_rho_err", "J_u", "J_u_err", "entropy_production",
            "entropy_production_err", "dissipated_power", "dissipated_power_err",
@@ -294,7 +294,7 @@ def _name(key: str, kind: str = "run") -> str:
     name = key.replace("-", "_")
     name = point.aliases.get(name, name)
     if name not in point.parameters():
-        raise ParameterError(key, f"is not {point.noun} parameter")
+        raise unknown_keyword(key, point.parameters(), f"{point.noun} parameter")
     return name
 
 
@@ -712,6 +712,7 @@ def sweeps(parts: dict, client=None, workers=None, scheduler=None, slurm=None,
     for name, (spec, out) in parts.items():
         spec, out = SweepSpec.load(spec), Path(out)
         (out / "points").mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(out / "points")  # left by writers killed mid-write
         write_text(out / "spec.toml", spec.to_toml())
         paths = {p.key(): point_path(out, p) for p in spec.points()}
         loaded[name] = (spec, out, paths)
@@ -731,6 +732,7 @@ def sweeps(parts: dict, client=None, workers=None, scheduler=None, slurm=None,
         results[name] = combine(spec, [xr.load_dataset(paths[p.key()], engine="h5netcdf")
                                        for p in spec.points()])
         write_netcdf(results[name], out / "results.nc")
+        remove_stale_temporaries(out / "points")  # of workers that died and were retried
     return results
 
 
@@ -750,6 +752,8 @@ def _compute(client, missing, progress):
         by_key[p.key()] = future
     done, failures = 0, []
     n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
+    if progress is not None:  # at once: a point may take hours
+        progress(0, min(n_workers, len(futures)), 0, len(futures))
     for future in as_completed(futures):
         if future.status == "error":
             failures.append(str(future.exception()))

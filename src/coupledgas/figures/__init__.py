@@ -51,6 +51,9 @@ from .letter_sizes import (
     _fig5_1280_draw,
     _fig5_1280_specs,
     _fig5_1280_summary,
+    _fig5_sizes_draw,
+    _fig5_sizes_specs,
+    _fig5_sizes_summary,
     _fig9_320_draw,
     _fig9_320_specs,
     _fig9_320_summary,
@@ -147,6 +150,12 @@ RECIPES = {recipe.name: recipe for recipe in (
         description="spot check at the Letter's size: <m(x)> at the hot end at L = 1280 "
                     "for F_u = 0.35, 0.4, 0.45 (about 3 CPU hours)",
         specs=_fig5_1280_specs, draw=_fig5_1280_draw, summary=_fig5_1280_summary),
+    Recipe(
+        name="fig5-sizes",
+        description="the Letter's Fig. 5(a) at L = 320 and 1280 as chains of forces (each "
+                    "point starts from the previous one's final state): does |J_rho L / "
+                    "F_u| rise above the onset, by how many errors? (hours per length)",
+        specs=_fig5_sizes_specs, draw=_fig5_sizes_draw, summary=_fig5_sizes_summary),
     Recipe(
         name="fig9-320",
         description="spot check at the Letter's sizes: S and ZT at L = 40, 80, 160, 320 "

@@ -20,6 +20,15 @@ from .common import (
 FIG4_FORCE = 0.1
 
 
+def turning_point(forces, values):
+    """The force at which ``values`` is smallest, if inside the scanned range; else None.
+
+    A minimum at the first or last force is where the scan stops, not a turning point.
+    """
+    turning = int(np.argmin(values))
+    return float(forces[turning]) if 0 < turning < len(forces) - 1 else None
+
+
 # --- Fig. 2: currents against one force at L = 20 ---
 
 def _fig2_specs(preset):
@@ -33,12 +42,11 @@ def _fig2_summary(results):
         return int(np.sum(ds[name].values < -3 * ds[name + "_err"].values))
 
     by_F_u, by_F_rho = results["F_u"].isel(length=0), results["F_rho"].isel(length=0)
-    turning = int(np.argmin(by_F_u.J_rho.values))
     return {
         "J_rho_inverse_points": significant_negative(by_F_u, "J_rho"),
         "J_u_inverse_points": significant_negative(by_F_rho, "J_u"),
         "points_per_panel": by_F_u.sizes["F_u"],
-        "J_rho_turning_point_F_u": float(by_F_u.F_u[turning]),
+        "J_rho_turning_point_F_u": turning_point(by_F_u.F_u.values, by_F_u.J_rho.values),
         "letter": "ICC in J_rho over the whole F_u range (linear below F_u ~ 0.3, then a "
                   "turning point); ICC in J_u against F_rho at F_u = 0",
     }
@@ -172,14 +180,13 @@ def _fig5_analysis(ds):
     mean_mass = ds.mean_mass.values  # (F_u, x_edge_rel)
     extent = _domain_extent(mean_mass, ds.x_edge_rel.values, pure_level)
     rescaled = ds.J_rho.values * L / F
-    turning = int(np.argmin(np.abs(rescaled)))
     return {"rescaled": rescaled, "rescaled_err": ds.J_rho_err.values * L / F,
             "hot_end_mass": mean_mass[:, 0], "hot_end_mass_err": ds.mean_mass_err.values[:, 0],
             "pure_level": pure_level, "domain_extent": extent,
             "onset": _first_crossing(F, mean_mass[:, 0], pure_level),
             "onset_err": _crossing_error(F, mean_mass[:, 0], ds.mean_mass_err.values[:, 0],
                                          pure_level),
-            "turning_point": float(F[turning]) if 0 < turning < F.size - 1 else None}
+            "turning_point": turning_point(F, np.abs(rescaled))}
 
 
 def _fig5_summary(results):

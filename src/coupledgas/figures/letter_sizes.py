@@ -15,7 +15,7 @@ import numpy as np
 from ..critical import _root, power_law
 from ..onsager import ENTRIES, force_points, forces_entries, measured_currents, propagate
 from .common import LETTER_MU, LETTER_T, PURE, _domain_extent, _pyplot, _save
-from .letter import FIG4_FORCE
+from .letter import FIG4_FORCE, _fig5_analysis, _fig5_profiles
 from .supplement import FIG9_COEFFICIENTS, coefficient_panels
 
 #: Fig. 5 at L = 1280: forces around the Letter's onset F_u(c) ~ 0.4, each measured for
@@ -39,6 +39,169 @@ FIG9_FORCE = 0.2
 #: ZT = 8.2 +- 1.6 at L = 160. ``onsager`` runs those at f / 2 8 times longer than those
 #: at f, which would cost 4.5x more for the same reliability.
 FIG9_T_MEASURE = {40.0: 2e5, 80.0: 2e5, 160.0: 8.192e5, 320.0: 8.192e5}
+
+
+#: Fig. 5(a) as chains of forces (``sweep``'s ``chain = "F_u"``), one sweep per
+#: length and direction: the first point's transient (from equilibrium), each next
+#: point's transient (from the previous point's final state), the measured time, and
+#: the forces run so far in chain order (a chain grows by appending forces: its finished
+#: points keep their files). A down-chain runs the same forces the other way, so that
+#: the two branches show any hysteresis. At L = 1280 a cold start at F_u = 0.5 relaxes
+#: <m(0+)> to within 0.004 of its final value in 0.18-0.24 L^2 / 2 and J_rho shows no
+#: transient beyond noise (the gallery's relaxation table), so 0.3 L^2 / 2 from
+#: equilibrium and 0.12 L^2 / 2 between forces 0.05-0.1 apart suffice there; warm-up
+#: detection (MSER) cuts more where a point still drifts. L = 320 keeps the default
+#: transients (L^2 / 2, and ``CHAIN_TRANSIENT``).
+FIG5_CHAIN_FORCES = (0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
+#: how many of them the L = 1280 up-chain has finished (its points are committed)
+FIG5_CHAIN_DONE_1280 = 8
+FIG5_CHAINS = {
+    "L320-up": {"length": 320.0, "t_transient": 51200.0, "chain_transient": 12800.0,
+                "t_measure": 2e5, "forces": FIG5_CHAIN_FORCES},
+    "L320-down": {"length": 320.0, "t_transient": 51200.0, "chain_transient": 12800.0,
+                  "t_measure": 2e5, "forces": FIG5_CHAIN_FORCES[::-1]},
+    "L1280-up": {"length": 1280.0, "t_transient": 2.5e5, "chain_transient": 1e5,
+                 "t_measure": 1e5, "forces": FIG5_CHAIN_FORCES[:FIG5_CHAIN_DONE_1280]},
+}
+
+
+def _fig5_sizes_specs(preset):
+    return {part: {
+        "chain": "F_u", "chain_transient": chain["chain_transient"],
+        "base": {"length": chain["length"], "barrier": 1.0, "F_rho": 0.0, "m_bullet": 1.0,
+                 "m_rod": 0.5, "bins": int(chain["length"] / 10),
+                 "t_transient": chain["t_transient"], "t_measure": chain["t_measure"],
+                 "warmup": True},
+        "axes": {"F_u": list(chain["forces"])}} for part, chain in FIG5_CHAINS.items()}
+
+
+def enhancement(forces, rescaled, rescaled_err):
+    """Does |L~_ru| = |J_rho L / F_u| rise again above its minimum (the Letter's Fig. 5a)?
+
+    Returns the force of the smallest |L~_ru| (None when it is at an end of the scan:
+    no rise seen inside it), the largest rise above that minimum at a larger force in
+    standard errors (combined in quadrature) and that force, and the first larger force
+    where the rise exceeds 2 standard errors (None: nowhere).
+    """
+    size, err = np.abs(np.asarray(rescaled)), np.asarray(rescaled_err)
+    turning = int(np.argmin(size))
+    if turning == len(size) - 1:
+        return {"minimum_F_u": None, "rise_in_errors": None, "rise_at_F_u": None,
+                "rise_from_F_u": None}
+    later = np.arange(turning + 1, len(size))
+    rise = (size[later] - size[turning]) / np.hypot(err[later], err[turning])
+    best = int(np.argmax(rise))
+    significant = later[rise > 2.0]
+    return {"minimum_F_u": float(forces[turning]),
+            "rise_in_errors": float(rise[best]), "rise_at_F_u": float(forces[later[best]]),
+            "rise_from_F_u": float(forces[significant[0]]) if significant.size else None}
+
+
+def _fig5_sizes_rows(results):
+    """Per chain (by length, the up-chain first): the Fig. 5 analysis of its points in the
+    order of force (``letter._fig5_analysis``) and the rise of |L~_ru| above its minimum
+    (``enhancement``)."""
+    rows = []
+    for part in sorted(results, key=lambda name: (results[name].attrs["base_length"],
+                                                  not name.endswith("-up"))):
+        ds = results[part].sortby("F_u")
+        analysis = _fig5_analysis(ds)
+        rows.append({"part": part, "ds": ds, "length": ds.attrs["base_length"],
+                     "direction": part.rsplit("-", 1)[-1], **analysis,
+                     **enhancement(ds.F_u.values, analysis["rescaled"],
+                                   analysis["rescaled_err"])})
+    return rows
+
+
+def hysteresis(up, down):
+    """The largest difference between an up- and a down-chain at their common forces, in
+    combined standard errors, for J_rho and for <m(0+)>."""
+    common = np.intersect1d(up.F_u.values, down.F_u.values)
+    a, b = up.sel(F_u=common), down.sel(F_u=common)
+    out = {"forces": common.tolist()}
+    for name, value, error in (("J_rho", a.J_rho - b.J_rho, np.hypot(a.J_rho_err, b.J_rho_err)),
+                               ("hot_end_mass", a.mean_mass[:, 0] - b.mean_mass[:, 0],
+                                np.hypot(a.mean_mass_err[:, 0], b.mean_mass_err[:, 0]))):
+        out[f"{name}_largest_difference_in_errors"] = float(np.max(np.abs(value / error)))
+    return out
+
+
+def _fig5_sizes_summary(results):
+    rows = _fig5_sizes_rows(results)
+    chains = []
+    for row in rows:
+        ds = row["ds"]
+        chains.append({
+            "chain": row["part"], "length": row["length"], "F_u": ds.F_u.values.tolist(),
+            "J_rho": [_rounded(v, 5) for v in ds.J_rho.values],
+            "J_rho_err": [_rounded(v, 5) for v in ds.J_rho_err.values],
+            "J_rho_L_over_F_u": [_rounded(v, 2) for v in row["rescaled"]],
+            "J_rho_L_over_F_u_err": [_rounded(v, 2) for v in row["rescaled_err"]],
+            "hot_end_mean_mass": [_rounded(v, 4) for v in row["hot_end_mass"]],
+            "hot_end_mean_mass_err": [_rounded(v, 4) for v in row["hot_end_mass_err"]],
+            "onset_F_u": _rounded(row["onset"], 3),
+            "minimum_F_u": row["minimum_F_u"],
+            "rise_in_errors": _rounded(row["rise_in_errors"], 2),
+            "rise_at_F_u": row["rise_at_F_u"], "rise_from_F_u": row["rise_from_F_u"],
+            "t_transient": [_rounded(v, 0) for v in ds.t_transient.values],
+            "errors_reliable": bool(np.all(ds.errors_reliable.values == 1)),
+            "cpu_seconds": round(float(np.nansum(ds.cpu_seconds.values)), 1)})
+    by_part = {row["part"]: row["ds"] for row in rows}
+    branches = {part[:-len("-up")]: hysteresis(ds, by_part[part[:-len("-up")] + "-down"])
+                for part, ds in by_part.items()
+                if part.endswith("-up") and part[:-len("-up")] + "-down" in by_part}
+    return {"chains": chains, "hysteresis": branches,
+            "criteria": "rise: the largest (|L~(F)| - |L~(F_min)|) / sqrt(err(F)^2 + "
+                        "err(F_min)^2) over forces above the smallest |L~| = |J_rho L / "
+                        "F_u|; rise_from_F_u: the first force where it exceeds 2 errors "
+                        "(null: nowhere, or no minimum inside the scan); onset: <m(0+)> "
+                        "within 1% of M1 - M2 of M1; hysteresis: the largest up - down "
+                        "difference at a common force, in combined errors",
+            "letter": "L = 1280: |J_rho| grows slowly below F_u(c) ~ 0.4 and sharply "
+                      "above; L~_ru first decays in absolute value, then rises rapidly"}
+
+
+def _fig5_sizes_draw(results, out):
+    plt = _pyplot()
+    rows = _fig5_sizes_rows(results)
+    lengths = sorted({row["length"] for row in rows})
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.6))
+    ax = axes[0]
+    inset = ax.inset_axes([0.1, 0.08, 0.42, 0.36])
+    for row in rows:
+        ds = row["ds"]
+        color = plt.cm.plasma(0.8 * lengths.index(row["length"]) / max(len(lengths) - 1, 1))
+        style = {"marker": "o" if row["direction"] == "up" else "v", "ms": 4, "capsize": 2,
+                 "color": color, "ls": "-" if row["direction"] == "up" else "--"}
+        rise = ("" if row["rise_in_errors"] is None else
+                f"; |L~| {row['rise_in_errors']:+.1f} err. above F_u = {row['minimum_F_u']:g}")
+        ax.errorbar(ds.F_u, ds.J_rho, ds.J_rho_err, label=f"L = {row['length']:g} "
+                    f"{row['direction']}{rise}", **style)
+        inset.errorbar(ds.F_u, row["rescaled"], row["rescaled_err"], **style)
+    ax.set_xlabel(r"$\mathcal{F}_u$")
+    ax.set_ylabel(r"$J_\rho$")
+    ax.set_title("(a)", loc="left")
+    ax.legend(fontsize=7, loc="upper right")
+    inset.set_ylabel(r"$J_\rho L / \mathcal{F}_u$", fontsize=7)
+    inset.tick_params(labelsize=6)
+    largest = max(rows, key=lambda row: (row["length"], row["direction"] == "up"))
+    ds, L = largest["ds"], largest["length"]
+    ax = axes[1]
+    chosen = _fig5_profiles(ds)
+    for k, F_u in enumerate(chosen):
+        ax.plot(ds.x_edge_rel * L, ds.mean_mass.sel(F_u=F_u),
+                color=plt.cm.viridis(k / max(len(chosen) - 1, 1)),
+                label=rf"$\mathcal{{F}}_u$ = {F_u:g}")
+    ax.axhline(largest["pure_level"], color="0.6", lw=0.8, ls="--")
+    ax.set_xlabel("x (hot end left)")
+    ax.set_ylabel(r"$\langle m(x) \rangle$")
+    ax.set_title(f"(b) L = {L:g} ({largest['direction']}-chain)", loc="left")
+    ax.legend(fontsize=8)
+    fig.suptitle("Fig. 5 at the Letter's sizes, chains of forces (F_rho = 0, h = 1): up "
+                 "(circles) and down (triangles); dashed in (b): pure bullets within 1%",
+                 fontsize=10)
+    fig.tight_layout()
+    _save(fig, out)
 
 
 def _fig5_1280_specs(preset):
