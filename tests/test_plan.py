@@ -8,9 +8,10 @@ import pytest
 
 from coupledgas import plan as plan_module
 from coupledgas.cli import main
+from coupledgas.params import RunParams
 from coupledgas.plan import (Pilot, Pilots, Plan, PointPlan, RunPlan, actual_core_seconds,
                              fit_budget, plan)
-from coupledgas.schedule import makespan, parse_walltime, schedule, split_spec
+from coupledgas.schedule import EXTRA_COST, makespan, parse_walltime, schedule, split_spec
 from coupledgas.sweep import SweepSpec, point_path, run_point
 
 #: two points of about a CPU second each (L = 10: some 3e6 events)
@@ -247,7 +248,7 @@ def test_a_split_tiny_sweep_runs_each_replica_within_the_walltime(tmp_path, pilo
     assert replanned.core_seconds == pytest.approx(split.core_seconds, rel=1e-6)
 
 
-def _fake_pilot(params, n_bins, seconds):
+def _fake_pilot(params, n_bins, seconds, resolve=()):
     """A pilot without a run: at F_u = 0 the particle current is 0 within its error."""
     j_rho = (0.02, 0.001) if params.F_u else (1e-17, 0.004)
     return Pilot(events_per_time=1e3, events_per_second=1e7, t_measured=100.0,
@@ -259,7 +260,7 @@ def fake_pilots(monkeypatch):
     """Pilots that run nothing (and count their calls)."""
     calls = []
 
-    def pilot(params, n_bins, seconds):
+    def pilot(params, n_bins, seconds, resolve=()):
         calls.append(params.F_u)
         return _fake_pilot(params, n_bins, seconds)
 
@@ -326,3 +327,111 @@ def test_walltime_parses_hours_days_and_applies_only_to_a_plan(tmp_path, error_l
     assert main(["sweep", str(tmp_path / "spec.toml"), "--out", str(tmp_path / "out"),
                  "--walltime", "01:00:00"]) == 2
     assert "--walltime: only applies with --plan" in error_line()
+
+
+# --- pilots that resolve what a precision target needs ---
+
+def _growing_pilot(value):
+    """A synthetic pilot run: after c CPU seconds it has measured 100 c time units, and
+    J_rho = ``value`` with an error 0.03 / sqrt(c); ``more`` continues it (and records
+    the CPU seconds asked for)."""
+    asked = []
+
+    def at(cpu):
+        return Pilot(events_per_time=1e3, events_per_second=1e7, t_measured=100.0 * cpu,
+                     estimates={"J_rho": (value, 0.03 / math.sqrt(cpu)),
+                                "J_u": (0.05, 0.001)}, cpu_seconds=cpu)
+
+    def more(seconds):
+        asked.append(seconds)
+        return at(asked[-1] + sum(asked[:-1]) + 1.0)
+
+    return at(1.0), more, asked
+
+
+def test_a_pilot_goes_on_doubling_until_its_target_currents_are_three_errors_from_zero():
+    # 3 x 0.03 / sqrt(c) < 0.02 from c = 20.25 CPU seconds on: 1, 2, 4, 8, 16, 32
+    first, more, asked = _growing_pilot(0.02)
+    resolved = plan_module._stretched(first, more, ("J_rho", "J_u"), cap=60.0)
+    assert asked == [1.0, 2.0, 4.0, 8.0, 16.0]  # the same run, continued
+    assert resolved.cpu_seconds == 32.0 and resolved.unresolved("J_rho", 3) is None
+    # at the cap it stops, unresolved: the last step only up to the cap
+    first, more, asked = _growing_pilot(0.02)
+    capped = plan_module._stretched(first, more, ("J_rho",), cap=10.0)
+    assert asked == [1.0, 2.0, 4.0, 2.0] and capped.cpu_seconds == 10.0
+    assert capped.unresolved("J_rho", 3)
+    # nothing to resolve (no precision target), or only what it resolves: no stretch
+    for names in ((), ("J_u",)):
+        first, more, asked = _growing_pilot(0.0)
+        assert plan_module._stretched(first, more, names, cap=60.0) is first
+        assert not asked
+
+
+def test_a_plan_stretches_the_pilots_of_precision_targets_and_plans_t_max_only_at_the_cap(
+        tmp_path, monkeypatch):
+    asked = []
+
+    def pilot(params, n_bins, seconds, resolve=()):  # J_rho = 0 at F_u = 0: never resolved
+        asked.append((params.F_u, tuple(resolve)))
+        first, more, _ = _growing_pilot(0.02 if params.F_u else 0.0)
+        return plan_module._stretched(first, more, resolve, plan_module.PILOT_CAP_SECONDS)
+
+    monkeypatch.setattr(plan_module, "_run_pilot", pilot)
+    monkeypatch.setattr(plan_module, "_warm_up", lambda params, n_bins: None)
+    monkeypatch.setattr(plan_module, "PILOT_CAP_SECONDS", 40.0)
+    spec = {"base": {"length": 10, "t_measure": 1000, "rel_err": 0.1, "t_max": 1e6,
+                     "bins": 0}, "axes": {"F_u": [0.0, 0.3]}}
+    still, driven = plan({"s": (spec, tmp_path / "a")}, Pilots()).points
+    assert asked == [(0.0, ("J_rho", "J_u")), (0.3, ("J_rho", "J_u"))]
+    # resolved after 32 s (3200 time units, J_rho's error 0.0053): the target's time
+    assert driven.fallback is None and not driven.unresolved
+    assert driven.runs[0].t_measure == pytest.approx(3200 * (0.03 / math.sqrt(32) / 0.02
+                                                             / 0.1) ** 2)
+    assert still.runs[0].t_measure == 1e6
+    assert still.fallback.startswith("J_rho within 2 sigma of 0 in the pilot after 4e+03 "
+                                     "time units (")  # 32 + 8 s: the cap's 40 s
+    assert still.fallback.endswith("a pilot stops at 40 s)")
+    # without a precision target nothing is stretched (another pilot than the target's)
+    plan({"s": ({**spec, "base": {**spec["base"], "rel_err": None}}, tmp_path / "b")},
+         Pilots())
+    assert asked[2:] == [(0.0, ()), (0.3, ())]
+
+
+def test_a_pilot_whose_rate_has_settled_is_not_marked_drifting():
+    params = RunParams.create(length=20.0, F_u=0.1, t_transient=1e5, t_measure=1e4)
+    pilot = plan_module._run_pilot(params, 0, 0.3)
+    # the transient ended early (the rate settled), not after PILOT_STRETCH x 0.3 s
+    assert not pilot.drifting and pilot.cpu_seconds < plan_module.PILOT_STRETCH * 0.3
+
+
+# --- more replicas where they save rounds on the workers ---
+
+def test_a_split_takes_more_replicas_where_they_save_a_round_at_a_modest_cost(tmp_path):
+    spec = SweepSpec.load({"base": {"length": 10, "t_measure": 9000, "rel_err": 0.01,
+                                    "t_max": 9e5, "bins": 0}, "axes": {"F_u": [0.3]}})
+    # 11 points of 1 h transient and 100 h measurement, a walltime of 20 h: 6 replicas
+    # fit (66 jobs: two rounds of 17.7 h on 64 workers); 11 make two rounds of 10.1 h
+    points = [_point("scan", f"p{i}", 1.0, 100.0) for i in range(11)]
+    split = schedule(Plan(points=points, specs={"scan": spec}), 64, 20 * HOUR)
+    assert split.fitting == {"scan": 6} and split.replicas == {"scan": 11}
+    assert split.wall_fitting == pytest.approx(2 * (1 + 100 / 6) * HOUR)
+    assert split.wall_seconds == pytest.approx(2 * (1 + 100 / 11) * HOUR)
+    assert split.jobs == 121  # 12 would take three rounds
+    assert split.core_seconds - split.core_fitting == pytest.approx(11 * 5 * HOUR)
+    assert split.specs["scan"] == split_spec(spec, 11)
+    text = "\n".join(split.lines())
+    assert "6 replicas a point would fit the walltime; 11 take 20.2 h instead of 35.3 h" \
+        in text and "for 55 more core-hours (+4.7%" in text
+    as_json = split.as_json()
+    assert as_json["replicas"] == {"scan": 11} and as_json["replicas_fitting"] == {"scan": 6}
+    # long transients: the extra replicas may cost at most EXTRA_COST more core-seconds
+    # (4 fit 30 h, two rounds on 40 workers; 7 would save a round's 10% but cost 12.5%)
+    points = [_point("scan", f"p{i}", 5.0, 100.0) for i in range(11)]
+    costly = schedule(Plan(points=points, specs={"scan": spec}), 40, 30 * HOUR)
+    assert costly.fitting == {"scan": 4} and costly.replicas == {"scan": 6}
+    assert costly.core_seconds <= (1 + EXTRA_COST) * costly.core_fitting
+    # every worker busy in one round already: the least that fits (idle workers would
+    # have taken more replicas)
+    alone = schedule(Plan(points=points[:2], specs={"scan": spec}), 8, 30 * HOUR)
+    assert alone.replicas == alone.fitting == {"scan": 4}
+    assert "would fit the walltime" not in "\n".join(alone.lines())

@@ -24,16 +24,24 @@ currents with their blocking errors over the pilot's measured time ``t_p``. Then
 
 What it assumes: (1) the event rate after the pilot's transient (the point's own, or
 shorter: see ``_run_pilot``) is the steady state's, and holds during the transient too
-(at large L the content relaxes over L^2 / 2, longer than any pilot); a pilot whose
-event rate still drifts when it must stop is stretched up to ``PILOT_STRETCH`` times and
-its point marked ``drifting`` (lossy bounces: the rate grows 150-fold over thousands of
-time units, and the plan can be off by 2.5x). (2) The machine runs the points as fast as
+(at large L the content relaxes over L^2 / 2, longer than any pilot: at L = 1280,
+F_u = 0.5 the rate grows from 3.70e4 to 3.89e4 events per time unit over the first 8e3
+time units, where the pilots measure it, and it is 3.3e4 after a point's transient of
+8.2e5 (F_u = 0.35-0.45, docs/figures/fig5-1280-data), so the plan is some 15% high
+there); a pilot whose event rate still drifts when
+it must stop is stretched up to ``PILOT_STRETCH`` times and its point marked
+``drifting`` (lossy bounces: the rate grows 150-fold over thousands of time units, and
+the plan can be off by 2.5x). (2) The machine runs the points as fast as
 it ran the pilots (both are CPU seconds, so other load on the machine changes little).
 (3) Errors fall as 1 / sqrt(t), and the pilot's blocking errors are right: short pilots
 see only the faster correlations (blocks shorter than the relaxation time L^2 / 2,
 which make a current's error too large: 1.35x at L = 80, so a target's time is up to
 1.8x too long there) and know a current near zero poorly, so a precision target's time
-can be off by a factor of several there (such errors are marked ``uncertain``).
+can be off by a factor of several there (such errors are marked ``uncertain``). At
+L = 1280 the currents' noise over a pilot's 1.5e4 time units is mostly that of short
+times: at F_u = 0.5 a pilot of 60 s gives J_rho = -0.020 +- 0.0088, where the spread
+over windows of 5e4 time units (0.0017) would give +- 0.0031, so a target's time comes
+out 8-12x too long (beyond t_max = 1e8, where some 1e7 would do).
 (4) A point's fixed costs (starting the run, its Dataset) are measured; a worker
 process's loading of the compiled kernel (``Plan.load_seconds``, once per worker) is
 reported beside the total, not in it. Points whose file exists count as
@@ -45,11 +53,15 @@ reuses them.
 What a pilot cannot resolve is not reported as a number: an estimate whose pilot value
 is within one error of zero (or has no error), or whose relative error would exceed
 ``UNRESOLVED`` (an Onsager entry's at the pilots' times), is ``unresolved``, with the
-reason. A precision target whose currents the pilot knows to less than two errors
+reason. The pilot of a point with a precision target goes on measuring (the same run,
+its CPU seconds doubled a step: ``_stretched``) while one of the target's currents is
+within ``RESOLVED_SIGMAS`` errors of zero, up to ``PILOT_CAP_SECONDS``. A precision
+target whose currents even that pilot knows to less than two errors
 (``Pilot.unresolved(name, 2)``) would get a time that is anyone's guess (the square of a
 ratio the pilot hardly knows): it is planned at ``t_max``, where the run stops at the
-latest (``PointPlan.fallback`` says why). ``schedule`` turns the core-seconds into a wall
-time on N workers and splits the points that exceed a walltime into replicas.
+latest (``PointPlan.fallback`` says why, and how long the pilot measured). ``schedule``
+turns the core-seconds into a wall time on N workers and splits the points that exceed a
+walltime into replicas.
 
 A budget scales every point's measured time t_measure (and t_max; a precision target
 ``rel_err`` becomes rel_err / sqrt(s), which asks for s times the time) by one factor s
@@ -101,6 +113,15 @@ MIN_PILOT_BLOCKS = 32
 STEADY = 0.1
 #: ... or after this many times its planned CPU seconds
 PILOT_STRETCH = 8.0
+#: a pilot whose precision-target currents are within this many errors of zero goes on
+#: measuring (its CPU seconds doubled a step) until they are not ...
+RESOLVED_SIGMAS = 3.0
+#: ... or until this many CPU seconds. At L = 1280 (about 250 time units per CPU second)
+#: 60 s measure some 1.5e4 time units; a current that is still within 3 errors of zero
+#: then needs more than 1.5e4 (1 / (3 x 0.005))^2 = 7e7 time units for the paper's 0.5%,
+#: close to its t_max = 1e8, where such a target is planned anyway: longer pilots would
+#: change little. The pilot cache makes it a one-off cost (fig5's 11: 11 minutes).
+PILOT_CAP_SECONDS = 60.0
 #: the estimates each kind of point reports (relative errors)
 REPORTED = {"run": ("J_rho", "J_u"), "engine": ("J_circ", "power"),
             "onsager": ("L_rr", "L_ru", "L_ur", "L_uu")}
@@ -133,7 +154,8 @@ class Pilot:
     drifting : bool
         Its event rate was still changing when its transient had to end.
     cpu_seconds : float
-        What the pilot cost (probe included).
+        What the pilot cost (probe included; while ``_run_pilot`` stretches it: the CPU
+        seconds of its run).
     """
 
     events_per_time: float
@@ -212,8 +234,8 @@ class PointPlan:
         times): reported without a number.
     fallback : str or None
         Why the measured time of a precision target is not estimated (a target's value
-        within two errors of zero in the pilot): it is then ``t_max``, where the run
-        stops at the latest.
+        within two errors of zero in the pilot, stretched up to ``PILOT_CAP_SECONDS``):
+        it is then ``t_max``, where the run stops at the latest.
     chain : str or None
         The key of the first point of its chain (``sweep.SweepPoint.previous``): the
         points of one chain run one after the other.
@@ -376,9 +398,9 @@ class Plan:
         if any(p.target and not p.fallback for p in self.points):
             lines.append("* measured time estimated for the precision target rel_err")
         if any(p.fallback for p in self.points):
-            lines.append("+ precision target out of the pilot's reach (a target current "
-                         "within 2 sigma of 0 in the pilot): planned at t_max, where the run "
-                         "stops at the latest")
+            lines.append(f"+ precision target out of the pilot's reach (a target current "
+                         f"within 2 sigma of 0 in a pilot of up to {PILOT_CAP_SECONDS:g} CPU "
+                         f"s): planned at t_max, where the run stops at the latest")
         if self.budget is not None:
             lines.append(f"budget {self.budget:g} core-hours: every measured time x "
                          f"{self.scale:g}, transients whole")
@@ -431,16 +453,18 @@ class Pilots:
         #: what makes a pilot's result beside its channel (part of its cache key)
         self.settings = {"seconds": self.seconds, "probe_events": PROBE_EVENTS,
                          "min_blocks": MIN_PILOT_BLOCKS, "steady": STEADY,
-                         "stretch": PILOT_STRETCH, "version": __version__,
+                         "stretch": PILOT_STRETCH, "resolved_sigmas": RESOLVED_SIGMAS,
+                         "cap": PILOT_CAP_SECONDS, "version": __version__,
                          "machine": platform.node()}
         self.saved = _read_cache(self.file)
 
-    def run(self, params: RunParams, n_bins: int) -> Pilot:
-        """The pilot of a run of ``params`` with ``n_bins`` profile bins."""
+    def run(self, params: RunParams, n_bins: int, resolve=()) -> Pilot:
+        """The pilot of a run of ``params`` with ``n_bins`` profile bins, stretched until
+        it resolves the currents ``resolve`` (a precision target's; ``_stretched``)."""
         identity = {k: v for k, v in params.identity().items() if k not in UNPRICED}
-        return self._pilot({"run": identity, "bins": n_bins}, n_bins,
-                           lambda: _warm_up(params, n_bins),
-                           lambda: _run_pilot(params, n_bins, self.seconds))
+        return self._pilot({"run": identity, "bins": n_bins, "resolve": list(resolve)},
+                           n_bins, lambda: _warm_up(params, n_bins),
+                           lambda: _run_pilot(params, n_bins, self.seconds, resolve))
 
     def engine(self, settings: dict) -> Pilot:
         """The pilot of an engine point (``heat_engine``'s keywords)."""
@@ -528,9 +552,11 @@ def _warm_up(params: RunParams, n_bins: int) -> None:
         .dataset()
 
 
-def _run_pilot(params: RunParams, n_bins: int, seconds: float) -> Pilot:
+def _run_pilot(params: RunParams, n_bins: int, seconds: float, resolve=()) -> Pilot:
     """Probe the event rate, then run a pilot of about ``seconds`` CPU seconds: a
-    transient, then a measurement of at least ``MIN_PILOT_BLOCKS`` blocks.
+    transient, then a measurement of at least ``MIN_PILOT_BLOCKS`` blocks, continued
+    where it leaves a current of ``resolve`` within ``RESOLVED_SIGMAS`` errors of zero
+    (``_stretched``, up to ``PILOT_CAP_SECONDS``).
 
     The transient is the point's own, or shorter: it ends at half the pilot's planned
     simulated time if the event rate has settled there (within ``STEADY`` between the
@@ -561,7 +587,7 @@ def _run_pilot(params: RunParams, n_bins: int, seconds: float) -> Pilot:
             continue
         clock = np.array(history)
         at = np.interp([check / 4, check / 2, check], clock[:, 0], clock[:, 1])
-        earlier, later = 2 * (at[1] - at[0]) / check, 2 * (at[2] - at[1]) / check
+        earlier, later = 4 * (at[1] - at[0]) / check, 2 * (at[2] - at[1]) / check
         drifting = not abs(later - earlier) <= STEADY * later
         if not drifting or time.process_time() - started > PILOT_STRETCH * seconds:
             run.params = replace(run.params, t_transient=run.state.clock)  # ends it here
@@ -576,18 +602,60 @@ def _run_pilot(params: RunParams, n_bins: int, seconds: float) -> Pilot:
     made = time.process_time()
     run.dataset()  # what a point's Dataset costs (and its bookkeeping check)
     fixed += time.process_time() - made
-    moved = transferred(np.diff(np.array(run.snapshots["flows"]), axis=0))
-    series = [moved[key].mean(axis=-1) / run.block_length for key in ("particles", "energy")]
-    # a pilot is shorter than the relaxation time at large L: its own blocking level
-    # (the runs' errors with blocks of L^2 / 2 are smaller, 1.35x at L = 80)
-    estimates = {name: (float(est.mean), float(est.error)) for name, est in (
-        (name, block_estimate(values)) for name, values in zip(("J_rho", "J_u"), series))}
-    correlation = np.corrcoef(*series)[0, 1]
-    return Pilot(events_per_time=(run.events - after_transient) / run.measured_time,
-                 events_per_second=run.events / max(cpu, 1e-3),
-                 t_measured=run.measured_time, estimates=estimates,
-                 correlation=float(np.nan_to_num(correlation)), fixed_seconds=fixed,
-                 drifting=drifting)
+
+    def so_far() -> Pilot:
+        moved = transferred(np.diff(np.array(run.snapshots["flows"]), axis=0))
+        series = [moved[key].mean(axis=-1) / run.block_length
+                  for key in ("particles", "energy")]
+        # a pilot is shorter than the relaxation time at large L: its own blocking level
+        # (the runs' errors with blocks of L^2 / 2 are smaller, 1.35x at L = 80)
+        estimates = {name: (float(est.mean), float(est.error)) for name, est in (
+            (name, block_estimate(values)) for name, values in zip(("J_rho", "J_u"), series))}
+        correlation = np.corrcoef(*series)[0, 1]
+        return Pilot(events_per_time=(run.events - after_transient) / run.measured_time,
+                     events_per_second=run.events / max(cpu, 1e-3),
+                     t_measured=run.measured_time, estimates=estimates,
+                     correlation=float(np.nan_to_num(correlation)), fixed_seconds=fixed,
+                     drifting=drifting, cpu_seconds=cpu)
+
+    def more(seconds_more) -> Pilot:
+        nonlocal cpu
+        going_on = time.process_time()
+        run.advance_block()
+        while time.process_time() - going_on < seconds_more:
+            run.advance_block()
+        cpu += time.process_time() - going_on
+        return so_far()
+
+    return _stretched(so_far(), more, resolve, PILOT_CAP_SECONDS)
+
+
+def _stretched(pilot: Pilot, more, names, cap) -> Pilot:
+    """A pilot measured on until it resolves ``names``, or until its cap.
+
+    Parameters
+    ----------
+    pilot : Pilot
+        The pilot so far (``cpu_seconds``: what its run has taken).
+    more : callable
+        ``more(seconds)`` continues the same run for about ``seconds`` more CPU seconds
+        (at least one block) and returns the pilot so far.
+    names : tuple
+        The currents to resolve (a precision target's): each must be more than
+        ``RESOLVED_SIGMAS`` errors from zero.
+    cap : float
+        CPU seconds after which the pilot stops, resolved or not.
+
+    Returns
+    -------
+    Pilot
+        The first pilot that resolves ``names``, or the one at the cap. Each step
+        doubles the CPU seconds (so that the time a current needs is overshot by at most
+        2x), the last one up to the cap.
+    """
+    while pilot.cpu_seconds < cap and any(pilot.unresolved(n, RESOLVED_SIGMAS) for n in names):
+        pilot = more(min(pilot.cpu_seconds, cap - pilot.cpu_seconds))
+    return pilot
 
 
 def _engine_pilot(settings: dict, seconds: float) -> Pilot:
@@ -642,10 +710,13 @@ def _unscaled(t_transient, pilot: Pilot) -> float:
 def _target_time(pilot: Pilot, names, rel_err, t_measure, t_max) -> tuple:
     """(the measured time at which the slowest of ``names`` reaches ``rel_err``, None);
     or (``t_max``, why) where the pilot's value of one of them is within two errors of
-    zero, so that the time it would give is anyone's guess."""
+    zero (after its stretch, ``_stretched``), so that the time it would give is anyone's
+    guess."""
     why = next((why for n in names if (why := pilot.unresolved(n, 2))), None)
     if why:
-        return float(t_max), why
+        return float(t_max), (f"{why} after {pilot.t_measured:.3g} time units "
+                              f"({pilot.cpu_seconds:.3g} CPU s; a pilot stops at "
+                              f"{PILOT_CAP_SECONDS:g} s)")
     needed = max(pilot.t_measured * (pilot.relative_error(n, pilot.t_measured) / rel_err) ** 2
                  for n in names)
     return float(min(max(needed, t_measure), t_max)), None
@@ -665,8 +736,8 @@ def _resolved(entry: PointPlan, pilot: Pilot, names) -> None:
 
 def _plan_run_point(point, pilots: Pilots, plan: PointPlan):
     params, options = point.params(), point.options()
-    pilot = pilots.run(params, options["n_bins"])
     names = ("J_rho", "J_u") if params.bullet_walls == "exchange" else ("J_u",)
+    pilot = pilots.run(params, options["n_bins"], names if options["rel_err"] else ())
     t = params.t_measure
     if options["rel_err"]:
         plan.target = options["rel_err"]
