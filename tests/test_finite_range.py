@@ -251,10 +251,10 @@ def test_range_is_a_sweep_axis_and_zero_range_keeps_the_point_names():
 
 
 @pytest.mark.parametrize("arguments, message", [
-    (["--range", "-0.1"], "--range: must be >= 0"),
-    (["--range", "12", "--length", "20"], "--range: must be below L / 2"),
-    (["--range", "0.1", "--passing", "smooth"], "--range: a barrier of finite range"),
-    (["--range", "0.1", "--dissipation", "0.1"], "--range: a barrier of finite range"),
+    (["--range", "-0.1"], "--interaction-range: must be >= 0"),
+    (["--range", "12", "--length", "20"], "--interaction-range: must be below L / 2"),
+    (["--range", "0.1", "--passing", "smooth"], "--interaction-range: a barrier of finite range"),
+    (["--range", "0.1", "--dissipation", "0.1"], "--interaction-range: a barrier of finite range"),
 ])
 def test_bad_ranges_get_one_line(arguments, message, capsys):
     assert main(["run", *arguments, "--t-measure", "10"]) != 0

@@ -106,8 +106,9 @@ def _read(path: Path) -> xr.Dataset:
     try:
         return xr.load_dataset(path, engine="h5netcdf")
     except (OSError, ValueError) as err:
-        raise ParameterError("result", f"cannot read {path}: "
-                             f"{' '.join(str(err).split())}") from None
+        reason = ("not a netCDF-4 file" if "signature" in str(err)
+                  else " ".join(str(err).split()))
+        raise ParameterError("result", f"cannot read {path}: {reason}") from None
 
 
 def _pyplot():
