@@ -6,7 +6,8 @@ for bit.
     python benchmarks/bit_identity.py compare /tmp/old.npz /tmp/new.npz
 
 ``dump`` runs a few ``simulate`` channels (threshold, smooth passing, lossy bounces and
-passes), ``ring`` runs and kernel-level runs with the event log on, and saves every
+passes, a barrier of finite range, open and closed), ``ring`` runs and kernel-level runs
+with the event log on, and saves every
 array and number of their results (timings left out); ``compare`` checks that the two
 files hold the same keys and exactly the same values (NaN equal to NaN).
 """
@@ -66,6 +67,10 @@ def dump(path):
         "lossy": dict(length=20, F_u=0.3, barrier=1.0, dissipation=0.1,
                       dissipate_at="both", t_measure=2000, seed=5),
         "long": dict(length=160, F_rho=0.2, barrier=0.5, t_measure=500, seed=6),
+        "range": dict(length=20, F_u=0.3, barrier=1.0, interaction_range=0.05,
+                      t_measure=2000, seed=7),
+        "range-closed": dict(length=10, T_left=1.2, T_right=0.8, bullet_walls="thermal",
+                             interaction_range=0.1, t_measure=1000, seed=8),
     }
     for name, kw in channel_runs.items():
         _flatten(f"simulate/{name}", coupledgas.simulate(bins=8, **kw), out)
@@ -78,11 +83,11 @@ def dump(path):
         rng = np.random.default_rng(n)
         _kernel(f"kernel/ring{n}", new_ring(n, (1.0, 3.0), barrier, 2.0, 1.0, rng), rng,
                 20.0 if n == 4096 else 200.0, 4, out)
-    for length in (20, 1280):
+    for length, reach in ((20, 0.0), (1280, 0.0), (20, 0.05)):
         rng = np.random.default_rng(length)
-        params = RunParams.create(length=length, F_u=0.3)
-        _kernel(f"kernel/channel{length}", new_channel(params, rng, n_bins=8), rng,
-                200.0 if length == 20 else 5.0, 4, out)
+        params = RunParams.create(length=length, F_u=0.3, interaction_range=reach)
+        _kernel(f"kernel/channel{length}-range{reach:g}", new_channel(params, rng, n_bins=8),
+                rng, 200.0 if length == 20 else 5.0, 4, out)
     np.savez(path, **out)
     print(f"{len(out)} arrays written to {path} by {coupledgas.__file__}")
 

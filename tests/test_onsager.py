@@ -38,8 +38,8 @@ def letter_point():
     # fluctuation method needs blocks on the cross term's plateau (5000-10000 at L = 20)
     # and many of them
     kw = dict(length=20.0, barrier=1.0, workers=2, seed=5)
-    return (onsager(method="forces", t_measure=100000.0, **kw),
-            onsager(method="fluctuation", t_measure=500000.0, block_time=5000.0,
+    return (onsager(method="forces", t_measure=50000.0, **kw),
+            onsager(method="fluctuation", t_measure=250000.0, block_time=5000.0,
                     replicas=2, **kw))
 
 

@@ -325,9 +325,12 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
         head = ints[I_HEAD]
         count = ints[I_COUNT]
         # the particles (order indices) whose events must be predicted afresh at the end
-        # (first > last_changed + 1: none)
+        # (first > last_changed + 1: none), and whether the walls must be (one site for
+        # each in the loop: every inlined call is a copy to compile)
         first = 1
         last_changed = -2
+        walls = False
+        counted = True
         if leaf < cap:
             slot = leaf
             kind = pair_event[slot]
@@ -360,9 +363,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                 counters[C_CROSSINGS] += 1
                 first, last_changed = k, k + 1
                 last = (head + count - 1) & mask
-                if not periodic and (slot == head or b == last):
-                    predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf,
-                                  queue_offsets)
+                walls = not periodic and (slot == head or b == last)
             else:
                 a = slot
                 d = window[a] + (1 if kind == PAIR_ENTER else 0)
@@ -420,9 +421,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                               ident[b], x[a])
                 first, last_changed = k, k + d
                 last = (head + count - 1) & mask
-                if not periodic and (a == head or b == last):
-                    predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf,
-                                  queue_offsets)
+                walls = not periodic and (a == head or b == last)
         elif leaf == cap + EV_LEFT_WALL or leaf == cap + EV_RIGHT_WALL:
             end = leaf - cap - EV_LEFT_WALL
             k = 0 if end == LEFT else count - 1
@@ -478,8 +477,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                     log_event(log, counters[C_EVENTS], now, LOG_WALL, end, sa, -1,
                               ident[a], -1, x[a])
                 first, last_changed = k, k
-            predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf,
-                          queue_offsets)
+            walls = True
         else:
             end = leaf - cap - EV_LEFT_INJECTION
             if count == cap:
@@ -538,17 +536,18 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                     log_event(log, counters[C_EVENTS], now, LOG_INJECTION, end, BULLET, -1,
                               ident[a], -1, x[a])
                 first, last_changed = k, k
-                predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf,
-                              queue_offsets)
+                walls = True
             set_event_time(queue_time, queue_leaf, queue_offsets, leaf,
                            now + waiting_time(rng, params[P_RATE + end]))
-            if kinetic <= climb:
-                scalars[S_CLOCK] = now
-                continue  # turned back: no event (the log and the counts skip it)
+            counted = kinetic > climb  # turned back: no event (the log and counts skip it)
+        if walls:
+            predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf,
+                          queue_offsets)
         if first <= last_changed + 1:
             _refresh(first, last_changed, now, x, v, t_last, window, pair_event, ints,
                      length, reach, periodic, queue_time, queue_leaf, queue_offsets)
         scalars[S_CLOCK] = now
-        counters[C_EVENTS] += 1
-        n_events += 1
+        if counted:
+            counters[C_EVENTS] += 1
+            n_events += 1
     return n_events
