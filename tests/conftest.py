@@ -3,6 +3,18 @@
 import pytest
 
 
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    """The address of one local Dask cluster (two single-threaded worker processes on
+    127.0.0.1) that the figure recipes' tests share: a cluster of their own each cost
+    them seconds of process start-up and kernel loading."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster:
+        yield cluster.scheduler_address
+
+
 @pytest.fixture
 def error_line(capsys):
     """The single line a failed command printed on stderr (fails if there are more)."""

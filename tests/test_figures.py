@@ -14,16 +14,18 @@ from coupledgas.cli import main
 from coupledgas.figures.common import _current_ratio
 
 
-def made_small(name, specs, tmp_path, monkeypatch):
-    """The summary of figure ``name`` made in ``tmp_path`` on two workers, its sweeps
-    replaced by ``specs(preset)`` (small sizes and short runs)."""
+def made_small(name, specs, tmp_path, monkeypatch, scheduler):
+    """The summary of figure ``name`` made in ``tmp_path`` on the tests' shared cluster
+    (``scheduler``, conftest's ``dask_scheduler``), its sweeps replaced by
+    ``specs(preset)`` (small sizes and short runs)."""
     monkeypatch.setitem(figures.RECIPES, name, replace(figures.RECIPES[name], specs=specs))
-    assert main(["figure", name, "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert main(["figure", name, "--out", str(tmp_path), "--scheduler", scheduler]) == 0
     return json.loads((tmp_path / f"{name}.json").read_text())
 
 
 @pytest.mark.slow
-def test_phase_transition_recipe_draws_and_locates_the_transition(tmp_path, monkeypatch):
+def test_phase_transition_recipe_draws_and_locates_the_transition(tmp_path, monkeypatch,
+                                                                  dask_scheduler):
     original = figures.RECIPES["phase-transition"]
 
     def tiny(preset):
@@ -35,8 +37,8 @@ def test_phase_transition_recipe_draws_and_locates_the_transition(tmp_path, monk
         return spec
 
     monkeypatch.setitem(figures.RECIPES, "phase-transition", replace(original, specs=tiny))
-    assert main(["figure", "phase-transition", "--out", str(tmp_path), "--workers",
-                 "2"]) == 0
+    assert main(["figure", "phase-transition", "--out", str(tmp_path), "--scheduler",
+                 dask_scheduler]) == 0
     for suffix in (".png", ".pdf", ".nc"):
         assert (tmp_path / f"phase-transition{suffix}").stat().st_size > 5000
     summary = json.loads((tmp_path / "phase-transition.json").read_text())
@@ -60,10 +62,10 @@ def test_figure_list_and_unknown_name(capsys):
 
 @pytest.mark.slow
 def test_engine_recipe_puts_simulated_points_beside_the_linear_response_curve(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, dask_scheduler):
     monkeypatch.setattr(figures, "_engine_setup", lambda preset: dict(
         length=5.0, t_measure=3000.0, t_transient=300.0, particles=500))
-    assert main(["figure", "engine", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert main(["figure", "engine", "--out", str(tmp_path), "--scheduler", dask_scheduler]) == 0
     summary = json.loads((tmp_path / "engine.json").read_text())
     assert len(summary["points"]) == 5 and summary["points"][0]["P_over_Pmax"] == 0.0
     assert 0 < summary["eta_max"] < summary["eta_carnot"]
@@ -75,10 +77,11 @@ def test_engine_recipe_puts_simulated_points_beside_the_linear_response_curve(
 
 
 @pytest.mark.slow
-def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch):
+def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch, dask_scheduler):
     monkeypatch.setattr(figures, "_yt_setup", lambda preset: dict(lengths=[5.0, 20.0],
                                                                   t_measure=3000.0))
-    assert main(["figure", "yt-vs-length", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert main(["figure", "yt-vs-length", "--out", str(tmp_path),
+                 "--scheduler", dask_scheduler]) == 0
     summary = json.loads((tmp_path / "yt-vs-length.json").read_text())
     assert summary["barrier_a"] == [figures.adapted_barrier(5.0), 1.0]
     assert all(np.isfinite(summary["YT"]))
@@ -86,13 +89,15 @@ def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch):
     kept = {p: p.stat().st_mtime_ns
             for p in (tmp_path / "yt-vs-length-data").glob("*/points/*.nc")}
     assert len(kept) == 4
-    assert main(["figure", "yt-vs-length", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert main(["figure", "yt-vs-length", "--out", str(tmp_path),
+                 "--scheduler", dask_scheduler]) == 0
     assert {p: p.stat().st_mtime_ns for p in kept} == kept
     assert json.loads((tmp_path / "yt-vs-length.json").read_text()) == summary
 
 
 @pytest.mark.slow
-def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypatch):
+def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(
+        tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["fig2"]
 
     def tiny(preset):
@@ -102,7 +107,7 @@ def test_fig2_recipe_shows_the_inverse_currents_of_the_letter(tmp_path, monkeypa
             spec["axes"][force] = [0.2, 0.4]
         return specs
 
-    summary = made_small("fig2", tiny, tmp_path, monkeypatch)
+    summary = made_small("fig2", tiny, tmp_path, monkeypatch, dask_scheduler)
     # the Letter: J_rho < 0 against F_u at F_rho = 0; J_u < 0 against F_rho at F_u = 0
     assert summary["J_rho_inverse_points"] == 2 and summary["J_u_inverse_points"] == 2
     assert summary["J_rho_turning_point_F_u"] is None  # two forces: no point inside
@@ -120,7 +125,7 @@ def test_a_turning_point_is_reported_only_inside_the_scanned_range():
 
 
 @pytest.mark.slow
-def test_fig4_recipe_shows_the_sign_change_with_the_barrier(tmp_path, monkeypatch):
+def test_fig4_recipe_shows_the_sign_change_with_the_barrier(tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["fig4"]
 
     def tiny(preset):
@@ -129,13 +134,14 @@ def test_fig4_recipe_shows_the_sign_change_with_the_barrier(tmp_path, monkeypatc
         specs["scan"]["axes"]["barrier"] = [0.0, 1.0]
         return specs
 
-    summary = made_small("fig4", tiny, tmp_path, monkeypatch)
+    summary = made_small("fig4", tiny, tmp_path, monkeypatch, dask_scheduler)
     # free particles flow down the temperature bias; at h = 1 the current is inverse
     assert summary["positive_at_h0"] and summary["negative_barriers"] == [1.0]
 
 
 @pytest.mark.slow
-def test_fig3_recipe_finds_two_inverse_regions_that_do_not_overlap(tmp_path, monkeypatch):
+def test_fig3_recipe_finds_two_inverse_regions_that_do_not_overlap(
+        tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["fig3"]
 
     def tiny(preset):
@@ -144,7 +150,7 @@ def test_fig3_recipe_finds_two_inverse_regions_that_do_not_overlap(tmp_path, mon
         specs["plane"]["axes"] = {"F_rho": [0.0, 0.3], "F_u": [0.0, 0.4]}
         return specs
 
-    summary = made_small("fig3", tiny, tmp_path, monkeypatch)
+    summary = made_small("fig3", tiny, tmp_path, monkeypatch, dask_scheduler)
     # (0, 0.4): J_rho inverse; (0.3, 0): J_u inverse; never both (second law)
     assert summary["J_rho_inverse_points"] >= 1 and summary["J_u_inverse_points"] >= 1
     assert summary["both_inverse_points"] == 0
@@ -153,7 +159,7 @@ def test_fig3_recipe_finds_two_inverse_regions_that_do_not_overlap(tmp_path, mon
 
 @pytest.mark.slow
 def test_fig8_and_fig9_share_their_data_and_give_positive_diagonal_coefficients(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, dask_scheduler):
     tiny_specs = {}
     for name in ("fig8", "fig9"):
         original = figures.RECIPES[name]
@@ -167,8 +173,8 @@ def test_fig8_and_fig9_share_their_data_and_give_positive_diagonal_coefficients(
 
         tiny_specs[name] = replace(original, specs=tiny)
         monkeypatch.setitem(figures.RECIPES, name, tiny_specs[name])
-    assert main(["figure", "fig8", "--out", str(tmp_path), "--workers", "2"]) == 0
-    assert main(["figure", "fig9", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert main(["figure", "fig8", "--out", str(tmp_path), "--scheduler", dask_scheduler]) == 0
+    assert main(["figure", "fig9", "--out", str(tmp_path), "--scheduler", dask_scheduler]) == 0
     assert not (tmp_path / "fig9-data").exists()  # fig9 reused fig8's points
     summary = json.loads((tmp_path / "fig9.json").read_text())
     assert summary["lengths"] == [10.0, 20.0]
@@ -178,7 +184,8 @@ def test_fig8_and_fig9_share_their_data_and_give_positive_diagonal_coefficients(
 
 
 @pytest.mark.slow
-def test_fig6_and_fig7_show_the_inverse_currents_at_every_size(tmp_path, monkeypatch):
+def test_fig6_and_fig7_show_the_inverse_currents_at_every_size(
+        tmp_path, monkeypatch, dask_scheduler):
     for name in ("fig6", "fig7"):
         original = figures.RECIPES[name]
 
@@ -190,8 +197,8 @@ def test_fig6_and_fig7_show_the_inverse_currents_at_every_size(tmp_path, monkeyp
             return specs
 
         monkeypatch.setitem(figures.RECIPES, name, replace(original, specs=tiny))
-    assert main(["figure", "fig6", "--out", str(tmp_path), "--workers", "2"]) == 0
-    assert main(["figure", "fig7", "--out", str(tmp_path), "--workers", "2"]) == 0
+    assert main(["figure", "fig6", "--out", str(tmp_path), "--scheduler", dask_scheduler]) == 0
+    assert main(["figure", "fig7", "--out", str(tmp_path), "--scheduler", dask_scheduler]) == 0
     assert not (tmp_path / "fig7-data").exists()  # fig7 reused fig6's points
     summary = json.loads((tmp_path / "fig7.json").read_text())
     # the particle current is inverse at both sizes (the Supplement, Fig. 6a)
@@ -200,7 +207,8 @@ def test_fig6_and_fig7_show_the_inverse_currents_at_every_size(tmp_path, monkeyp
 
 
 @pytest.mark.slow
-def test_fig5_recipe_finds_the_bullets_domain_forming_at_the_hot_end(tmp_path, monkeypatch):
+def test_fig5_recipe_finds_the_bullets_domain_forming_at_the_hot_end(
+        tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["fig5"]
 
     def tiny(preset):
@@ -209,7 +217,7 @@ def test_fig5_recipe_finds_the_bullets_domain_forming_at_the_hot_end(tmp_path, m
         specs["scan"]["axes"]["F_u"] = [0.1, 0.5, 1.0, 1.4]
         return specs
 
-    summary = made_small("fig5", tiny, tmp_path, monkeypatch)
+    summary = made_small("fig5", tiny, tmp_path, monkeypatch, dask_scheduler)
     hot_end = summary["hot_end_mean_mass"]
     # mixed near equilibrium (between M2 = 0.5 and M1 = 1), bullets only at large F_u
     assert 0.6 < hot_end[0] < 0.9 and hot_end[-1] > 0.995
@@ -222,7 +230,8 @@ def test_fig5_recipe_finds_the_bullets_domain_forming_at_the_hot_end(tmp_path, m
 
 
 @pytest.mark.slow
-def test_dissipation_recipe_finds_where_the_inverse_current_is_lost(tmp_path, monkeypatch):
+def test_dissipation_recipe_finds_where_the_inverse_current_is_lost(
+        tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["dissipation"]
 
     def tiny(preset):
@@ -235,7 +244,7 @@ def test_dissipation_recipe_finds_where_the_inverse_current_is_lost(tmp_path, mo
                             if place == "pass" else [0.3]}
         return spec
 
-    summary = made_small("dissipation", tiny, tmp_path, monkeypatch)
+    summary = made_small("dissipation", tiny, tmp_path, monkeypatch, dask_scheduler)
     lossless = summary["pass, L = 10"]
     # without loss J_rho is inverse at the Fig. 2 point; a strong loss at the passes cools
     # the channel so much that the bias no longer drives bullets to the hot end
@@ -249,7 +258,8 @@ def test_dissipation_recipe_finds_where_the_inverse_current_is_lost(tmp_path, mo
 
 
 @pytest.mark.slow
-def test_passing_recipe_compares_the_rules_with_the_threshold(tmp_path, monkeypatch):
+def test_passing_recipe_compares_the_rules_with_the_threshold(
+        tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["passing"]
 
     def tiny(preset):
@@ -261,7 +271,7 @@ def test_passing_recipe_compares_the_rules_with_the_threshold(tmp_path, monkeypa
         spec["quantum"]["axes"]["barrier_width"] = [0.25, 8.0]
         return spec
 
-    summary = made_small("passing", tiny, tmp_path, monkeypatch)
+    summary = made_small("passing", tiny, tmp_path, monkeypatch, dask_scheduler)
     threshold, smooth = summary["threshold, L = 10"], summary["smooth, L = 10"]
     assert threshold["inverse"]
     # a narrow smooth rule is the threshold rule: the same current within errors
@@ -271,7 +281,7 @@ def test_passing_recipe_compares_the_rules_with_the_threshold(tmp_path, monkeypa
 
 
 @pytest.mark.slow
-def test_fig5_1280_recipe_reports_the_hot_end(tmp_path, monkeypatch):
+def test_fig5_1280_recipe_reports_the_hot_end(tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["fig5-1280"]
 
     def tiny(preset):
@@ -280,7 +290,7 @@ def test_fig5_1280_recipe_reports_the_hot_end(tmp_path, monkeypatch):
         specs["hot-end"]["axes"]["F_u"] = [0.1, 1.4]
         return specs
 
-    summary = made_small("fig5-1280", tiny, tmp_path, monkeypatch)
+    summary = made_small("fig5-1280", tiny, tmp_path, monkeypatch, dask_scheduler)
     mixed, pure = summary["points"]
     # as the fig5 test: mixed near equilibrium, bullets only (1% criterion) at F_u = 1.4
     assert 0.6 < mixed["hot_end_mass"] < 0.9 and mixed["near_pure_extent"] is None
@@ -325,7 +335,7 @@ def test_hysteresis_compares_an_up_and_a_down_chain_at_their_common_forces():
 
 
 @pytest.mark.slow
-def test_fig5_sizes_recipe_runs_up_and_down_chains_of_forces(tmp_path, monkeypatch):
+def test_fig5_sizes_recipe_runs_up_and_down_chains_of_forces(tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["fig5-sizes"]
 
     def tiny(preset):
@@ -338,7 +348,7 @@ def test_fig5_sizes_recipe_runs_up_and_down_chains_of_forces(tmp_path, monkeypat
                                                   else -1]
         return {part.replace("320", "40"): spec for part, spec in specs.items()}
 
-    summary = made_small("fig5-sizes", tiny, tmp_path, monkeypatch)
+    summary = made_small("fig5-sizes", tiny, tmp_path, monkeypatch, dask_scheduler)
     up, down = summary["chains"]
     assert (up["chain"], down["chain"]) == ("L40-up", "L40-down")
     for chain, first in ((up, 0), (down, -1)):
@@ -353,7 +363,8 @@ def test_fig5_sizes_recipe_runs_up_and_down_chains_of_forces(tmp_path, monkeypat
 
 
 @pytest.mark.slow
-def test_fig4_160_recipe_finds_the_sign_change_at_both_lengths(tmp_path, monkeypatch):
+def test_fig4_160_recipe_finds_the_sign_change_at_both_lengths(
+        tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["fig4-160"]
 
     def tiny(preset):
@@ -363,7 +374,7 @@ def test_fig4_160_recipe_finds_the_sign_change_at_both_lengths(tmp_path, monkeyp
                                         "barrier": [0.0, 0.5, 1.0, 2.0]}
         return specs
 
-    summary = made_small("fig4-160", tiny, tmp_path, monkeypatch)
+    summary = made_small("fig4-160", tiny, tmp_path, monkeypatch, dask_scheduler)
     # free particles flow down the temperature bias, h = 1 gives the inverse current:
     # a sign change in between at both lengths
     assert all(0.0 < h < 1.0 for h in summary["h_star"])
@@ -405,8 +416,8 @@ def test_the_gallery_redraws_the_fig9_320_spot_check_from_its_committed_points(t
 
 
 @pytest.mark.slow
-def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(tmp_path,
-                                                                        monkeypatch):
+def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(
+        tmp_path, monkeypatch, dask_scheduler):
     original = figures.RECIPES["fig9-320"]
 
     def tiny(preset):  # L = 10 and 20 for the recipe's 40 and 80, runs 20 times shorter
@@ -418,7 +429,7 @@ def test_fig9_320_recipe_gives_reciprocal_matrices_and_the_reference_L_ru(tmp_pa
             small[f"L{length:g}"] = spec
         return small
 
-    summary = made_small("fig9-320", tiny, tmp_path, monkeypatch)
+    summary = made_small("fig9-320", tiny, tmp_path, monkeypatch, dask_scheduler)
     assert summary["lengths"] == [10.0, 20.0]
     for k in range(2):
         # Onsager reciprocity, and the inverse-current coupling of the Letter (S < 0)
