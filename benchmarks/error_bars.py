@@ -9,7 +9,8 @@ root-mean-square reported error to the standard deviation of the replicas' value
 (about 1 when the error bars are right; its own uncertainty, from the spread of K
 values, is about 1 / sqrt(2 (K - 1))), and for <m(x)> the mean and range of that ratio
 over every bin edge. Each replica is measured for ``--t-measure`` after the default
-transient; the table of docs/guarantees.md, "Error bars against independent replicas", comes from this script.
+transient; the table of docs/guarantees.md, "Error bars against independent replicas",
+comes from this script.
 """
 
 import argparse

@@ -9,8 +9,15 @@ from coupledgas import heat_engine, linear_response, onsager, simulate
 from coupledgas.metadata import describe, lookup
 from coupledgas.params import RunParams
 from coupledgas.replicas import run_replicas
-from coupledgas.sweep import (ENGINE_SCALARS, KINDS, ONSAGER_SCALARS, OPTIONAL_SCALARS,
-                              PROFILES, SCALARS, sweep)
+from coupledgas.sweep import (
+    ENGINE_SCALARS,
+    KINDS,
+    ONSAGER_SCALARS,
+    OPTIONAL_SCALARS,
+    PROFILES,
+    SCALARS,
+    sweep,
+)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

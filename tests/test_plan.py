@@ -9,8 +9,16 @@ import pytest
 from coupledgas import plan as plan_module
 from coupledgas.cli import main
 from coupledgas.params import RunParams
-from coupledgas.plan import (Pilot, Pilots, Plan, PointPlan, RunPlan, actual_core_seconds,
-                             fit_budget, plan)
+from coupledgas.plan import (
+    Pilot,
+    Pilots,
+    Plan,
+    PointPlan,
+    RunPlan,
+    actual_core_seconds,
+    fit_budget,
+    plan,
+)
 from coupledgas.schedule import EXTRA_COST, makespan, parse_walltime, schedule, split_spec
 from coupledgas.sweep import SweepSpec, point_path, run_point
 

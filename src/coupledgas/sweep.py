@@ -103,8 +103,14 @@ from .files import remove_stale_temporaries, write_netcdf, write_text
 from .heat_engine import heat_engine
 from .metadata import describe
 from .onsager import check, onsager
-from .params import (ALIASES, ParameterError, RunParams, non_negative, relaxation_time,
-                     unknown_keyword)
+from .params import (
+    ALIASES,
+    ParameterError,
+    RunParams,
+    non_negative,
+    relaxation_time,
+    unknown_keyword,
+)
 from .simulate import RESERVOIR_FIELDS, Run
 
 RUN_PARAMETERS = tuple(name for name in RunParams.names() if name != "replica")

@@ -189,6 +189,22 @@ def _fig5_analysis(ds):
             "turning_point": turning_point(F, np.abs(rescaled))}
 
 
+def _fig5_profile_panel(ax, ds, pure_level, title):
+    """Fig. 5(b) on ``ax``: <m(x)> at the middle five forces of ``ds`` (``_fig5_profiles``),
+    x in the units of L from the hot end, and the pure level dashed."""
+    plt = _pyplot()
+    chosen = _fig5_profiles(ds)
+    for k, F_u in enumerate(chosen):
+        ax.plot(ds.x_edge_rel * ds.attrs["base_length"], ds.mean_mass.sel(F_u=F_u),
+                color=plt.cm.viridis(k / max(len(chosen) - 1, 1)),
+                label=rf"$\mathcal{{F}}_u$ = {F_u:g}")
+    ax.axhline(pure_level, color="0.6", lw=0.8, ls="--")
+    ax.set_xlabel("x (hot end left)")
+    ax.set_ylabel(r"$\langle m(x) \rangle$")
+    ax.set_title(title, loc="left")
+    ax.legend(fontsize=8)
+
+
 def _fig5_summary(results):
     ds = results["scan"]
     a = _fig5_analysis(ds)
@@ -239,17 +255,7 @@ def _fig5_draw(results, out):
     inset.set_ylabel(r"$\tilde{\mathcal{L}}_{\rho u} = J_\rho L / \mathcal{F}_u$",
                      fontsize=8)
     inset.tick_params(labelsize=7)
-    ax = axes[1]
-    chosen = _fig5_profiles(ds)
-    for k, F_u in enumerate(chosen):
-        ax.plot(ds.x_edge_rel * L, ds.mean_mass.sel(F_u=F_u),
-                color=plt.cm.viridis(k / max(len(chosen) - 1, 1)),
-                label=rf"$\mathcal{{F}}_u$ = {F_u:g}")
-    ax.axhline(a["pure_level"], color="0.6", lw=0.8, ls="--")
-    ax.set_xlabel("x (hot end left)")
-    ax.set_ylabel(r"$\langle m(x) \rangle$")
-    ax.set_title("(b)", loc="left")
-    ax.legend(fontsize=8)
+    _fig5_profile_panel(axes[1], ds, a["pure_level"], "(b)")
     onset = ("not reached" if a["onset"] is None
              else f"{a['onset']:.2f} +- {a['onset_err']:.2f}")
     fig.suptitle(f"Fig. 5: F_rho = 0, L = {L:g}, h = 1; onset of the pure bullet end "

@@ -15,7 +15,7 @@ import numpy as np
 from ..critical import _root, power_law
 from ..onsager import ENTRIES, force_points, forces_entries, measured_currents, propagate
 from .common import LETTER_MU, LETTER_T, PURE, _domain_extent, _pyplot, _save
-from .letter import FIG4_FORCE, _fig5_analysis, _fig5_profiles
+from .letter import FIG4_FORCE, _fig5_analysis, _fig5_profile_panel
 from .supplement import FIG9_COEFFICIENTS, coefficient_panels
 
 #: Fig. 5 at L = 1280: forces around the Letter's onset F_u(c) ~ 0.4, each measured for
@@ -185,18 +185,8 @@ def _fig5_sizes_draw(results, out):
     inset.set_ylabel(r"$J_\rho L / \mathcal{F}_u$", fontsize=7)
     inset.tick_params(labelsize=6)
     largest = max(rows, key=lambda row: (row["length"], row["direction"] == "up"))
-    ds, L = largest["ds"], largest["length"]
-    ax = axes[1]
-    chosen = _fig5_profiles(ds)
-    for k, F_u in enumerate(chosen):
-        ax.plot(ds.x_edge_rel * L, ds.mean_mass.sel(F_u=F_u),
-                color=plt.cm.viridis(k / max(len(chosen) - 1, 1)),
-                label=rf"$\mathcal{{F}}_u$ = {F_u:g}")
-    ax.axhline(largest["pure_level"], color="0.6", lw=0.8, ls="--")
-    ax.set_xlabel("x (hot end left)")
-    ax.set_ylabel(r"$\langle m(x) \rangle$")
-    ax.set_title(f"(b) L = {L:g} ({largest['direction']}-chain)", loc="left")
-    ax.legend(fontsize=8)
+    _fig5_profile_panel(axes[1], largest["ds"], largest["pure_level"],
+                        f"(b) L = {largest['length']:g} ({largest['direction']}-chain)")
     fig.suptitle("Fig. 5 at the Letter's sizes, chains of forces (F_rho = 0, h = 1): up "
                  "(circles) and down (triangles); dashed in (b): pure bullets within 1%",
                  fontsize=10)
