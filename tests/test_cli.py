@@ -117,3 +117,18 @@ def test_an_unknown_keyword_is_answered_with_the_closest_known_name():
     with pytest.raises(ParameterError, match="barier.*did you mean 'barrier'"):
         SweepSpec.load({"base": {"barier": 1}, "axes": {"F_u": [0.1]}})
     simulate(rods=0, length=2, t_measure=10, t_transient=1, bins=0)  # an alias is known
+
+
+def test_each_choice_list_is_declared_once_and_the_cli_and_kernel_read_it():
+    from coupledgas import cli, params
+    from coupledgas.kernel import layout
+    from coupledgas.onsager import METHODS
+
+    assert [c.value for c in cli.Passing] == list(params.PASSING_RULES)
+    assert [c.value for c in cli.DissipateAt] == list(params.DISSIPATION_PLACES)
+    assert [c.value for c in cli.BulletWalls] == list(params.WALL_RULES)
+    assert [c.value for c in cli.Walls] == list(params.WALL_RULES[1:])
+    assert [c.value for c in cli.Method] == list(METHODS)
+    # the kernel's codes are for exactly the rules that params accepts
+    assert list(layout.PASSING_RULES) == list(params.PASSING_RULES)
+    assert list(layout.DISSIPATION_PLACES) == list(params.DISSIPATION_PLACES)

@@ -20,8 +20,16 @@ from .figures import RECIPES, budget_record, figure, figure_parts
 from .files import atomic_path, write_netcdf
 from .heat_engine import heat_engine
 from .kernel import InelasticCollapse
-from .onsager import FORCE, LARGE_SHIFT, onsager
-from .params import COLLAPSE_TIME, ParameterError, RunParams, relaxation_time
+from .onsager import FORCE, LARGE_SHIFT, METHODS, onsager
+from .params import (
+    COLLAPSE_TIME,
+    DISSIPATION_PLACES,
+    PASSING_RULES,
+    WALL_RULES,
+    ParameterError,
+    RunParams,
+    relaxation_time,
+)
 from .plot import plot_result
 from .progress import ProgressLine, compile_notice
 from .replicas import run_replicas
@@ -55,32 +63,17 @@ def option_name(parameter: str) -> str:
     return OPTION_NAMES.get(parameter, "--" + parameter.replace("_", "-"))
 
 
-class Walls(str, Enum):
-    thermal = "thermal"
-    specular = "specular"
+def _choices(name: str, values) -> type[Enum]:
+    """A command-line choice list from the tuple that declares it where its meaning
+    lives (``params``, ``onsager``): the choices are written once."""
+    return Enum(name, {value: value for value in values}, type=str)
 
 
-class BulletWalls(str, Enum):
-    exchange = "exchange"
-    thermal = "thermal"
-    specular = "specular"
-
-
-class DissipateAt(str, Enum):
-    pass_ = "pass"
-    collision = "collision"
-    both = "both"
-
-
-class Passing(str, Enum):
-    threshold = "threshold"
-    smooth = "smooth"
-    quantum = "quantum"
-
-
-class Method(str, Enum):
-    forces = "forces"
-    fluctuation = "fluctuation"
+Walls = _choices("Walls", WALL_RULES[1:])  # rods are never exchanged
+BulletWalls = _choices("BulletWalls", WALL_RULES)
+DissipateAt = _choices("DissipateAt", DISSIPATION_PLACES)
+Passing = _choices("Passing", PASSING_RULES)
+Method = _choices("Method", METHODS)
 
 
 # options shared by several commands
@@ -315,7 +308,7 @@ def run(
         0.0, "--dissipation", help="Fraction delta in [0, 1) of the pair's relative "
         "kinetic energy lost at an encounter (centre-of-mass velocity kept)."),
     dissipate_at: DissipateAt = typer.Option(
-        DissipateAt.pass_, "--dissipate-at", help="Where delta acts: when the pair "
+        DissipateAt("pass"), "--dissipate-at", help="Where delta acts: when the pair "
         "squeezes past (the slides' picture), when it bounces back, or both."),
     collapse_time: float = typer.Option(
         COLLAPSE_TIME, "--collapse-time", help="t_c of the TC model where bounces "
