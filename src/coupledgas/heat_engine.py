@@ -42,8 +42,7 @@ from .kernel.layout import BULLET, C_EVENTS, LEFT, RIGHT
 from .metadata import describe
 from .observables import block_estimate, ratio_estimate
 from .params import ParameterError, RunParams, number, positive
-
-N_BLOCKS = 1024
+from .simulate import N_BLOCKS
 
 
 def reservoir_mu(N, V, T):

@@ -54,7 +54,7 @@ from . import thermo
 from ._version import __version__
 from .metadata import describe
 from .observables import block_covariance
-from .params import ParameterError, RunParams, unknown_keyword
+from .params import ParameterError, RunParams, precision_target, unknown_keyword
 from .simulate import Run, parameter_attrs, transferred
 
 METHODS = ("forces", "fluctuation")
@@ -339,14 +339,7 @@ def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, meth
     for name, value in (("replicas", replicas), ("workers", workers)):
         if _number(name, value) != int(value) or value < 1:
             raise ParameterError(name, f"must be a positive integer, got {value!r}")
-    if rel_err is not None and not 0 < _number("rel_err", rel_err) < 1:
-        raise ParameterError("rel_err", f"must lie in (0, 1), got {rel_err}")
-    if t_max is not None and rel_err is None:
-        raise ParameterError("t_max", "only applies with a precision target (rel_err)")
-    if rel_err is not None:
-        t_max = 100.0 * t_measure if t_max is None else _number("t_max", t_max)
-        if not t_max >= t_measure:
-            raise ParameterError("t_max", f"must be >= t_measure ({t_measure:g})")
+    _, t_max = precision_target(rel_err, t_max, t_measure)
     return setup, base, t_max
 
 

@@ -98,6 +98,27 @@ def positive(name, value, allow_inf=False):
     return _bounded(name, value, allow_inf, lambda v: v > 0, "must be positive")
 
 
+def precision_target(rel_err, t_max, t_measure):
+    """A precision target, checked: ``(rel_err, t_max)``, or ``(None, None)`` without one.
+
+    ``rel_err`` (the relative standard error to reach) lies in (0, 1); ``t_max`` (the
+    longest measured time, in the model's time units; default 100 ``t_measure``) is at
+    least ``t_measure`` and is given only with ``rel_err``. Raises ``ParameterError``
+    naming the bad one.
+    """
+    if rel_err is None:
+        if t_max is not None:
+            raise ParameterError("t_max", "only applies with a precision target (rel_err)")
+        return None, None
+    rel_err = number("rel_err", rel_err)
+    if not 0 < rel_err < 1:
+        raise ParameterError("rel_err", f"must lie in (0, 1), got {rel_err:g}")
+    t_max = 100.0 * t_measure if t_max is None else number("t_max", t_max)
+    if not t_max >= t_measure:
+        raise ParameterError("t_max", f"must be >= t_measure ({t_measure:g}), got {t_max:g}")
+    return rel_err, t_max
+
+
 def non_negative(name, value, allow_inf=False):
     """A number >= 0, finite unless ``allow_inf``, or a ``ParameterError`` naming it.
 

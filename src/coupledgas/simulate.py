@@ -53,7 +53,7 @@ from .observables import (
     profile_estimates,
     ratio_estimate,
 )
-from .params import ParameterError, RunParams, relaxation_time
+from .params import ParameterError, RunParams, precision_target, relaxation_time
 
 #: blocks of a fixed-length run
 N_BLOCKS = 1024
@@ -364,18 +364,7 @@ def _check_run_options(params, n_bins, rel_err, t_max):
         raise ParameterError("bins", f"expected an integer, got {n_bins!r}") from None
     if bins != n_bins or bins < 0:
         raise ParameterError("bins", f"must be a non-negative integer, got {n_bins!r}")
-    if rel_err is None:
-        if t_max is not None:
-            raise ParameterError("t_max", "only applies with a precision target (rel_err)")
-        return bins, None, None
-    rel_err = float(rel_err)
-    if not 0 < rel_err < 1:
-        raise ParameterError("rel_err", f"must lie in (0, 1), got {rel_err:g}")
-    t_max = 100.0 * params.t_measure if t_max is None else float(t_max)
-    if not t_max >= params.t_measure:
-        raise ParameterError("t_max", f"must be >= t_measure ({params.t_measure:g}), "
-                             f"got {t_max:g}")
-    return bins, rel_err, t_max
+    return (bins, *precision_target(rel_err, t_max, params.t_measure))
 
 
 def _dataset(run: Run, snap: dict) -> xr.Dataset:
