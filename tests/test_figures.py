@@ -342,23 +342,23 @@ def test_fig5_sizes_recipe_runs_up_and_down_chains_of_forces(tmp_path, monkeypat
         specs = {part: spec for part, spec in original.specs("paper").items()
                  if part.startswith("L320")}
         for spec in specs.values():
-            spec["base"].update(length=40.0, t_transient=800.0, t_measure=10000.0, bins=8)
-            spec["chain_transient"] = 200.0
+            spec["base"].update(length=20.0, t_transient=400.0, t_measure=5000.0, bins=4)
+            spec["chain_transient"] = 100.0
             spec["axes"]["F_u"] = [0.1, 0.8, 1.4][::1 if spec["axes"]["F_u"][0] < 0.5
                                                   else -1]
-        return {part.replace("320", "40"): spec for part, spec in specs.items()}
+        return {part.replace("320", "20"): spec for part, spec in specs.items()}
 
     summary = made_small("fig5-sizes", tiny, tmp_path, monkeypatch, dask_scheduler)
     up, down = summary["chains"]
-    assert (up["chain"], down["chain"]) == ("L40-up", "L40-down")
+    assert (up["chain"], down["chain"]) == ("L20-up", "L20-down")
     for chain, first in ((up, 0), (down, -1)):
         assert chain["F_u"] == [0.1, 0.8, 1.4]  # listed by force, whichever the order run
         # the first point discards at least the transient from equilibrium, the others at
         # least the chain's (warm-up detection may discard more)
         transients = chain["t_transient"]
-        assert transients[first] >= 800.0 and min(transients) >= 200.0
+        assert transients[first] >= 400.0 and min(transients) >= 100.0
         assert all(j < 0 for j in chain["J_rho"])  # inverse at every force
-    assert set(summary["hysteresis"]["L40"]) >= {"J_rho_largest_difference_in_errors"}
+    assert set(summary["hysteresis"]["L20"]) >= {"J_rho_largest_difference_in_errors"}
     assert (tmp_path / "fig5-sizes.png").stat().st_size > 5000
 
 
