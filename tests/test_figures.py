@@ -404,6 +404,20 @@ def test_the_gallery_redraws_the_fig5_1280_spot_check_from_its_committed_points(
     assert summary["points"][-1]["near_pure_extent"] > 50.0
 
 
+def test_the_gallery_redraws_fig5_at_the_letters_sizes_from_its_committed_chains(tmp_path):
+    summary = redrawn_from_the_gallery("fig5-sizes", tmp_path)
+    chains = {chain["chain"]: chain for chain in summary["chains"]}
+    assert set(chains) == {"L320-up", "L320-down", "L1280-up"}
+    # the inverse current at every force and size, the hot end filling with bullets
+    for chain in chains.values():
+        assert all(j < 0 for j in chain["J_rho"])
+        assert chain["hot_end_mean_mass"] == sorted(chain["hot_end_mean_mass"])
+    # the two branches at L = 320 agree: no hysteresis
+    assert summary["hysteresis"]["L320"]["J_rho_largest_difference_in_errors"] < 3
+    # at L = 1280 |J_rho L / F_u| has its smallest value inside the scan, at 0.4
+    assert chains["L1280-up"]["minimum_F_u"] == 0.4
+
+
 def test_the_gallery_redraws_the_fig9_320_spot_check_from_its_committed_points(tmp_path):
     summary = redrawn_from_the_gallery("fig9-320", tmp_path)
     assert summary["lengths"] == [40.0, 80.0, 160.0, 320.0] and summary["errors_reliable"]

@@ -54,7 +54,7 @@ FIG9_T_MEASURE = {40.0: 2e5, 80.0: 2e5, 160.0: 8.192e5, 320.0: 8.192e5}
 #: transients (L^2 / 2, and ``CHAIN_TRANSIENT``).
 FIG5_CHAIN_FORCES = (0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
 #: how many of them the L = 1280 up-chain has finished (its points are committed)
-FIG5_CHAIN_DONE_1280 = 4
+FIG5_CHAIN_DONE_1280 = 8
 FIG5_CHAINS = {
     "L320-up": {"length": 320.0, "t_transient": 51200.0, "chain_transient": 12800.0,
                 "t_measure": 2e5, "forces": FIG5_CHAIN_FORCES},
