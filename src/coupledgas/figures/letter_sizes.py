@@ -1,7 +1,9 @@
 """Spot checks at the Letter's own sizes, beside its statements: ``fig5-1280`` (is the
 hot end pure bullets from F_u ~ 0.4 on, at L = 1280?), ``fig4-160`` (where does J_rho
-change sign with h at L = 160, and does h* follow the L^-1/2 law from L = 40?) and
-``fig9-320`` (does S saturate while ZT keeps growing, up to L = 320?).
+change sign with h at L = 160, and does h* follow the L^-1/2 law from L = 40?),
+``fig9-320`` (does S saturate while ZT keeps growing, up to L = 320?), and
+``fig5-sizes`` (does |J_rho L / F_u| rise again above the onset at L = 1280, and at
+L = 320? chains of forces up and down).
 
 The gallery's other recipes reduce the sizes; these points are the Letter's, so they
 are few and expensive (each summary gives its CPU time). Both presets are the same: a
@@ -78,8 +80,8 @@ def _fig5_sizes_specs(preset):
 def enhancement(forces, rescaled, rescaled_err):
     """Does |L~_ru| = |J_rho L / F_u| rise again above its minimum (the Letter's Fig. 5a)?
 
-    Returns the force of the smallest |L~_ru| (None when it is at an end of the scan:
-    no rise seen inside it), the largest rise above that minimum at a larger force in
+    Returns the force of the smallest |L~_ru| (None when it is at the last force: no
+    rise seen inside the scan), the largest rise above that minimum at a larger force in
     standard errors (combined in quadrature) and that force, and the first larger force
     where the rise exceeds 2 standard errors (None: nowhere).
     """
