@@ -40,11 +40,11 @@ class ParameterError(ValueError):
 ALIASES = {"rods": "n_rods", "bullets": "n_bullets", "range": "interaction_range"}
 
 
-def canonical(name: str) -> str:
-    """The run parameter that ``name`` stands for: dashes read as underscores, aliases
-    (``ALIASES``) resolved."""
+def canonical(name: str, aliases=ALIASES) -> str:
+    """The parameter that ``name`` stands for: dashes read as underscores, ``aliases``
+    (default: the run parameters' ``ALIASES``) resolved."""
     name = name.replace("-", "_")
-    return ALIASES.get(name, name)
+    return aliases.get(name, name)
 
 
 def unknown_keyword(name: str, known, noun: str = "a run parameter") -> ParameterError:

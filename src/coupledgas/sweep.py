@@ -107,6 +107,7 @@ from .params import (
     ALIASES,
     ParameterError,
     RunParams,
+    canonical,
     non_negative,
     relaxation_time,
     unknown_keyword,
@@ -297,8 +298,7 @@ KINDS = {
 def _name(key: str, kind: str = "run") -> str:
     """The parameter of a ``kind`` point that ``key`` names (dashes for underscores)."""
     point = KINDS[kind]
-    name = key.replace("-", "_")
-    name = point.aliases.get(name, name)
+    name = canonical(key, point.aliases)
     if name not in point.parameters():
         raise unknown_keyword(key, point.parameters(), f"{point.noun} parameter")
     return name
