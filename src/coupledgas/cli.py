@@ -14,13 +14,13 @@ import typer
 
 from . import __version__
 from .checkpoint import load
-from .critical import critical_barrier
+from .critical import RESPONSES, critical_barrier
 from .execute import Interrupted, execute
 from .figures import RECIPES, budget_record, figure, figure_parts
 from .files import atomic_path, write_netcdf
 from .heat_engine import heat_engine
 from .kernel import InelasticCollapse
-from .onsager import FORCE, LARGE_SHIFT, METHODS, onsager
+from .onsager import ENTRIES, FORCE, LARGE_SHIFT, METHODS, onsager
 from .params import (
     COLLAPSE_TIME,
     DISSIPATION_PLACES,
@@ -36,6 +36,7 @@ from .replicas import run_replicas
 from .ring import ring
 from .simulate import Run
 from .sweep import SweepProgress, SweepSpec, sweep
+from .thermo import COEFFICIENTS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,
@@ -74,6 +75,7 @@ BulletWalls = _choices("BulletWalls", WALL_RULES)
 DissipateAt = _choices("DissipateAt", DISSIPATION_PLACES)
 Passing = _choices("Passing", PASSING_RULES)
 Method = _choices("Method", METHODS)
+Response = _choices("Response", RESPONSES)
 
 
 # options shared by several commands
@@ -436,7 +438,7 @@ def onsager_command(
         return
     typer.echo(f"Onsager matrix (method: {result['method']}, L = {result['length']:g}, "
                f"h = {result['barrier']:g}, T = {result['T']:g}, mu = {result['mu']:g})")
-    for name in ("L_rr", "L_ru", "L_ur", "L_uu", "sigma", "kappa", "S", "ZT", "det"):
+    for name in (*ENTRIES, *COEFFICIENTS):
         typer.echo(f"  {name:6s}= {result[name]:+.5g} +- {result[name + '_err']:.2g}")
     typer.echo(f"  reciprocity: L_ru - L_ur = {result['reciprocity_gap']:+.2f} standard errors")
     if "nonlinear_shift" in result:
@@ -509,7 +511,12 @@ def heat_engine_command(
 @app.command("critical-barrier")
 def critical_barrier_command(
     lengths: str = typer.Option("20,40,80,160", "--lengths", help="Comma-separated L."),
-    force: float = typer.Option(0.1, "--force", help="F_u (F_rho = 0)."),
+    force: Optional[float] = typer.Option(
+        None, "--force", help="F_u (F_rho = 0) [default: 0.1]; linear: the largest force "
+        "of the Onsager runs [default: 0.4]."),
+    response: Response = typer.Option(
+        "force", "--response", help="What changes sign at h*: J_rho at --force, or "
+        "(linear) the Onsager coefficient L_ru extrapolated to zero force."),
     barriers: Optional[str] = typer.Option(
         None, "--barriers", help="Comma-separated barrier grid [default: 12 values from "
         "0.02 to 1.5, log-spaced]."),
@@ -522,7 +529,8 @@ def critical_barrier_command(
     seed: int = SEED,
     as_json: bool = AS_JSON,
 ):
-    """The barrier h*(L) where J_rho changes sign, and the exponent of h* ~ L^beta."""
+    """The barrier h*(L) where J_rho (or L_ru) changes sign, and the exponents of
+    h* ~ L^beta."""
     def numbers(text, name):
         try:
             return [float(x) for x in text.split(",")]
@@ -533,12 +541,16 @@ def critical_barrier_command(
                               barriers=None if barriers is None
                               else numbers(barriers, "barriers"),
                               t_measure=t_measure, out=out, workers=workers,
-                              scheduler=scheduler, seed=seed)
+                              scheduler=scheduler, seed=seed, response=response.value)
     if as_json:
         typer.echo(json.dumps(result))
         return
     for L, h, e in zip(result["lengths"], result["h_star"], result["h_star_err"]):
         typer.echo(f"  L = {L:6g}: h* = {h:.4g} +- {e:.2g}")
+    for i, (b, e) in enumerate(zip(result["local_exponents"],
+                                   result["local_exponents_err"])):
+        typer.echo(f"  local exponent L = {result['lengths'][i]:g} -> "
+                   f"{result['lengths'][i + 1]:g}: {b:+.3g} +- {e:.2g}")
     typer.echo(f"  h* ~ L^beta, beta = {result['exponent']:.3g} +- "
                f"{result['exponent_err']:.2g} (slides: about -1/2)")
 

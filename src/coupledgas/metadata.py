@@ -109,6 +109,7 @@ VARIABLES = {
     "S": ("Seebeck coefficient S", "1"),
     "ZT": ("figure of merit ZT", "1"),
     "det": ("determinant of the Onsager matrix", "energy^2 length^2/time^2"),
+    "L_ru_normalised": ("normalised cross coefficient L_ru / sqrt(L_rr L_uu)", "1"),
     "reciprocity_gap": ("L_ru - L_ur in standard errors", "1"),
     "nonlinear_shift": ("largest relative change made by the extrapolation", "1"),
     "method": ("method", "1"),

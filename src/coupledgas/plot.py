@@ -26,13 +26,14 @@ import xarray as xr
 
 from .files import atomic_path
 from .metadata import label, lookup
+from .onsager import ENTRIES
 from .params import ParameterError
 
 #: a sweep's currents, by the kind of its points
 SWEPT = {"run": ("J_rho", "J_u"), "engine": ("J_A", "J_B", "J_circ", "power"),
          "onsager": ("L_rr", "L_ru", "L_ur", "L_uu")}
 #: an Onsager matrix's panels
-ONSAGER = ("L_rr", "L_ru", "L_ur", "L_uu", "sigma", "kappa", "S", "ZT")
+ONSAGER = (*ENTRIES, "sigma", "kappa", "S", "ZT", "L_ru_normalised")
 #: a sweep's legend is left out above this many lines
 MAX_LEGEND = 12
 
@@ -231,13 +232,14 @@ def _points(ax, ds: xr.Dataset, names, ylabel: str):
 
 
 def _onsager(ds: xr.Dataset):
-    """The matrix entries and sigma, kappa, S, ZT (``ONSAGER``), each with its error."""
-    fig, axes = _pyplot().subplots(2, 4, figsize=(14, 6))
+    """The matrix entries, sigma, kappa, S, ZT and the normalised L_ru (``ONSAGER``; those
+    a file has), each with its error."""
+    fig, axes = _pyplot().subplots(3, 3, figsize=(12, 9))
     a = ds.attrs
     fig.suptitle(f"Onsager matrix ({a['method']}): L = {a['length']:g}, h = "
                  f"{a['barrier']:g}, T = {a['T']:g}, mu = {a['mu']:g}; L_ru - L_ur = "
                  f"{ds.reciprocity_gap.item():+.2f} standard errors")
-    for ax, name in zip(axes.flat, ONSAGER):
+    for ax, name in zip(axes.flat, [name for name in ONSAGER if name in ds]):
         _points(ax, ds, [name], "")
         ax.set_title(label(ds[name]), fontsize=9)
     return fig

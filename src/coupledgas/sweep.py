@@ -102,7 +102,7 @@ from .execute import execute
 from .files import remove_stale_temporaries, write_netcdf, write_text
 from .heat_engine import heat_engine
 from .metadata import describe
-from .onsager import check, onsager
+from .onsager import ENTRIES, check, onsager
 from .params import (
     ALIASES,
     ParameterError,
@@ -113,6 +113,7 @@ from .params import (
     unknown_keyword,
 )
 from .simulate import RESERVOIR_FIELDS, Run
+from .thermo import COEFFICIENTS
 
 RUN_PARAMETERS = tuple(name for name in RunParams.names() if name != "replica")
 RUN_OPTIONS = ("bins", "rel_err", "t_max", "warmup")
@@ -129,9 +130,11 @@ PROFILES = ("density", "density_err", "temperature", "temperature_err", "mean_ma
 ENGINE_SCALARS = tuple(f"{name}{suffix}" for name in (
     "J_A", "J_B", "J_circ", "power", "heat_hot", "heat_cold", "efficiency", "mu_hot",
     "mu_cold") for suffix in ("", "_err"))
-ONSAGER_SCALARS = tuple(f"{name}{suffix}" for name in (
-    "L_rr", "L_ru", "L_ur", "L_uu", "sigma", "kappa", "S", "ZT", "det")
-    for suffix in ("", "_err")) + ("reciprocity_gap",)
+ONSAGER_SCALARS = tuple(f"{name}{suffix}" for name in (*ENTRIES, *COEFFICIENTS)
+                        for suffix in ("", "_err") if name != "L_ru_normalised") + (
+    "reciprocity_gap",)
+#: coefficients added after Onsager points were first stored (NaN in older files)
+ONSAGER_OPTIONAL = ("L_ru_normalised", "L_ru_normalised_err")
 RETRIES = 3
 #: the default transient of a chain's points after its first, in relaxation times L^2 / 2
 #: (``params.relaxation_time``)
@@ -291,7 +294,7 @@ KINDS = {
     "engine": PointKind("a heat-engine", _engine_parameters, _keywords, _no_options,
                         _as_given, _engine, ENGINE_SCALARS),
     "onsager": PointKind("an Onsager", _onsager_parameters, _onsager_params, _no_options,
-                         _as_given, _onsager, ONSAGER_SCALARS),
+                         _as_given, _onsager, ONSAGER_SCALARS, ONSAGER_OPTIONAL),
 }
 
 

@@ -106,23 +106,33 @@ def free_gas_currents(length, T_left, T_right, mu_left, mu_right, m_bullet, m_ro
     return J_rho, J_u
 
 
+#: the coefficients ``transport_coefficients`` derives from an Onsager matrix
+COEFFICIENTS = ("sigma", "kappa", "S", "ZT", "det", "L_ru_normalised")
+
+
 def transport_coefficients(L_rr, L_ru, L_ur, L_uu, T, mu):
     """Thermoelectric coefficients from the Onsager matrix (Supplement, Eqs. 6-7; e = 1).
 
     sigma = L_rr / T, kappa = det(L) / (T^2 L_rr), S = (L_ru / L_rr - mu) / T,
-    ZT = sigma S^2 T / kappa, with det(L) = L_rr L_uu - L_ru L_ur.
+    ZT = sigma S^2 T / kappa, with det(L) = L_rr L_uu - L_ru L_ur, and the normalised
+    cross coefficient L_ru / sqrt(L_rr L_uu), between -1 and 1 (the second law), positive
+    for free bullets and negative where the particle current flows against a pure
+    temperature bias (an inverse current in linear response); the root takes the
+    product's magnitude, so that Monte Carlo draws of a poorly known diagonal stay
+    defined (``onsager.propagate``).
 
     Returns
     -------
     dict
-        ``sigma``, ``kappa``, ``S``, ``ZT`` and ``det``.
+        The ``COEFFICIENTS``: ``sigma``, ``kappa``, ``S``, ``ZT``, ``det`` and
+        ``L_ru_normalised``.
     """
     det = L_rr * L_uu - L_ru * L_ur
     sigma = L_rr / T
     kappa = det / (T**2 * L_rr)
     S = (L_ru / L_rr - mu) / T
     return {"sigma": sigma, "kappa": kappa, "S": S, "ZT": sigma * S**2 * T / kappa,
-            "det": det}
+            "det": det, "L_ru_normalised": L_ru / np.sqrt(np.abs(L_rr * L_uu))}
 
 
 def free_gas_onsager(T, mu, m_bullet, length):

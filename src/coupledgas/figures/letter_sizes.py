@@ -55,26 +55,42 @@ FIG9_T_MEASURE = {40.0: 2e5, 80.0: 2e5, 160.0: 8.192e5, 320.0: 8.192e5}
 #: detection (MSER) cuts more where a point still drifts. L = 320 keeps the default
 #: transients (L^2 / 2, and ``CHAIN_TRANSIENT``).
 FIG5_CHAIN_FORCES = (0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
-#: how many of them the L = 1280 up-chain has finished (its points are committed)
-FIG5_CHAIN_DONE_1280 = 8
-FIG5_CHAINS = {
+#: every chain as planned, with its forces in chain order; L = 640 takes L = 1280's
+#: fractions of L^2 / 2 (0.3 from equilibrium, 0.12 between forces). The down-chain at
+#: L = 1280 measures 2e5 per force, twice the up-chain, so that the two branches
+#: together bring J_rho's error towards the 0.002 the Letter's figure needs.
+FIG5_CHAIN_PLANS = {
     "L320-up": {"length": 320.0, "t_transient": 51200.0, "chain_transient": 12800.0,
                 "t_measure": 2e5, "forces": FIG5_CHAIN_FORCES},
     "L320-down": {"length": 320.0, "t_transient": 51200.0, "chain_transient": 12800.0,
                   "t_measure": 2e5, "forces": FIG5_CHAIN_FORCES[::-1]},
+    "L640-up": {"length": 640.0, "t_transient": 6.4e4, "chain_transient": 2.5e4,
+                "t_measure": 2e5, "forces": FIG5_CHAIN_FORCES},
     "L1280-up": {"length": 1280.0, "t_transient": 2.5e5, "chain_transient": 1e5,
-                 "t_measure": 1e5, "forces": FIG5_CHAIN_FORCES[:FIG5_CHAIN_DONE_1280]},
+                 "t_measure": 1e5, "forces": FIG5_CHAIN_FORCES},
+    "L1280-down": {"length": 1280.0, "t_transient": 2.5e5, "chain_transient": 1e5,
+                   "t_measure": 2e5, "forces": FIG5_CHAIN_FORCES[::-1]},
 }
+#: how many forces of each chain have finished (their points are committed under
+#: ``docs/figures/fig5-sizes-data/``): the recipe draws those, and a chain grows by
+#: raising its count, since its finished points keep their files
+FIG5_CHAIN_DONE = {"L320-up": 8, "L320-down": 8, "L640-up": 0, "L1280-up": 8,
+                   "L1280-down": 0}
+FIG5_CHAINS = {part: {**plan, "forces": plan["forces"][:FIG5_CHAIN_DONE[part]]}
+               for part, plan in FIG5_CHAIN_PLANS.items() if FIG5_CHAIN_DONE[part]}
 
 
-def _fig5_sizes_specs(preset):
+def _fig5_sizes_specs(preset, chains=None):
+    """The chains as sweeps (``chains``: part -> plan [default: ``FIG5_CHAINS``, the
+    finished forces]; ``FIG5_CHAIN_PLANS`` gives the whole plan)."""
     return {part: {
         "chain": "F_u", "chain_transient": chain["chain_transient"],
         "base": {"length": chain["length"], "barrier": 1.0, "F_rho": 0.0, "m_bullet": 1.0,
                  "m_rod": 0.5, "bins": int(chain["length"] / 10),
                  "t_transient": chain["t_transient"], "t_measure": chain["t_measure"],
                  "warmup": True},
-        "axes": {"F_u": list(chain["forces"])}} for part, chain in FIG5_CHAINS.items()}
+        "axes": {"F_u": list(chain["forces"])}}
+        for part, chain in (FIG5_CHAINS if chains is None else chains).items()}
 
 
 def enhancement(forces, rescaled, rescaled_err):
@@ -116,8 +132,11 @@ def _fig5_sizes_rows(results):
 
 
 def hysteresis(up, down):
-    """The largest difference between an up- and a down-chain at their common forces, in
-    combined standard errors, for J_rho and for <m(0+)>."""
+    """The up- and down-chain compared at their common forces: the largest difference in
+    combined standard errors, for J_rho and for <m(0+)>, and the root mean square of
+    J_rho's normalised differences (about 1 when both branches are the same steady
+    states and their errors are honest; well below 1: errors too large, above: too
+    small or hysteresis)."""
     common = np.intersect1d(up.F_u.values, down.F_u.values)
     a, b = up.sel(F_u=common), down.sel(F_u=common)
     out = {"forces": common.tolist()}
@@ -125,7 +144,31 @@ def hysteresis(up, down):
                                ("hot_end_mass", a.mean_mass[:, 0] - b.mean_mass[:, 0],
                                 np.hypot(a.mean_mass_err[:, 0], b.mean_mass_err[:, 0]))):
         out[f"{name}_largest_difference_in_errors"] = float(np.max(np.abs(value / error)))
+    normalised = (a.J_rho - b.J_rho) / np.hypot(a.J_rho_err, b.J_rho_err)
+    out["J_rho_rms_normalised_difference"] = float(np.sqrt(np.mean(normalised.values**2)))
     return out
+
+
+def both_branches(up, down):
+    """J_rho of the two chains combined at their common forces (weighted by inverse
+    variance; meaningful where ``hysteresis`` finds none), with the rescaled current
+    J_rho L / F_u and its rise above its minimum (``enhancement``)."""
+    common = np.intersect1d(up.F_u.values, down.F_u.values)
+    a, b = up.sel(F_u=common), down.sel(F_u=common)
+    wa, wb = a.J_rho_err.values ** -2, b.J_rho_err.values ** -2
+    J = (wa * a.J_rho.values + wb * b.J_rho.values) / (wa + wb)
+    err = (wa + wb) ** -0.5
+    scale = up.attrs["base_length"] / common
+    return {"F_u": common, "J_rho": J, "J_rho_err": err, "rescaled": J * scale,
+            "rescaled_err": err * scale, **enhancement(common, J * scale, err * scale)}
+
+
+def _branch_pairs(rows):
+    """Length -> (up-chain, down-chain) for every length that has both."""
+    chains = {(row["length"], row["direction"]): row["ds"] for row in rows}
+    return {length: (chains[length, "up"], chains[length, "down"])
+            for length, direction in chains if direction == "up"
+            and (length, "down") in chains}
 
 
 def _fig5_sizes_summary(results):
@@ -148,17 +191,28 @@ def _fig5_sizes_summary(results):
             "t_transient": [_rounded(v, 0) for v in ds.t_transient.values],
             "errors_reliable": bool(np.all(ds.errors_reliable.values == 1)),
             "cpu_seconds": round(float(np.nansum(ds.cpu_seconds.values)), 1)})
-    by_part = {row["part"]: row["ds"] for row in rows}
-    branches = {part[:-len("-up")]: hysteresis(ds, by_part[part[:-len("-up")] + "-down"])
-                for part, ds in by_part.items()
-                if part.endswith("-up") and part[:-len("-up")] + "-down" in by_part}
-    return {"chains": chains, "hysteresis": branches,
+    branches = {length: (hysteresis(up, down), both_branches(up, down))
+                for length, (up, down) in _branch_pairs(rows).items()}
+    combined = [{"length": length, "F_u": both["F_u"].tolist(),
+                 "J_rho": [_rounded(v, 5) for v in both["J_rho"]],
+                 "J_rho_err": [_rounded(v, 5) for v in both["J_rho_err"]],
+                 "J_rho_L_over_F_u": [_rounded(v, 2) for v in both["rescaled"]],
+                 "J_rho_L_over_F_u_err": [_rounded(v, 2) for v in both["rescaled_err"]],
+                 "minimum_F_u": both["minimum_F_u"],
+                 "rise_in_errors": _rounded(both["rise_in_errors"], 2),
+                 "rise_at_F_u": both["rise_at_F_u"], "rise_from_F_u": both["rise_from_F_u"]}
+                for length, (_, both) in branches.items()]
+    return {"chains": chains,
+            "hysteresis": {f"L{length:g}": h for length, (h, _) in branches.items()},
+            "both_branches": combined,
             "criteria": "rise: the largest (|L~(F)| - |L~(F_min)|) / sqrt(err(F)^2 + "
                         "err(F_min)^2) over forces above the smallest |L~| = |J_rho L / "
                         "F_u|; rise_from_F_u: the first force where it exceeds 2 errors "
                         "(null: nowhere, or no minimum inside the scan); onset: <m(0+)> "
                         "within 1% of M1 - M2 of M1; hysteresis: the largest up - down "
-                        "difference at a common force, in combined errors",
+                        "difference at a common force, in combined errors, and the RMS of "
+                        "those differences; both_branches: the two chains of a length "
+                        "combined by inverse variance, and the rise on them",
             "letter": "L = 1280: |J_rho| grows slowly below F_u(c) ~ 0.4 and sharply "
                       "above; L~_ru first decays in absolute value, then rises rapidly"}
 

@@ -1,0 +1,39 @@
+"""The critical barrier of linear response (the sign of L_ru) and the local exponents of
+h* ~ L^beta between neighbouring lengths (docs: the critical-barrier set-up)."""
+
+import numpy as np
+import pytest
+
+from coupledgas import critical_barrier
+from coupledgas.critical import local_exponents
+from coupledgas.params import ParameterError
+
+
+def test_local_exponents_of_a_power_law_are_its_exponent_with_errors_from_both_sizes():
+    L = np.array([20.0, 40.0, 80.0])
+    h = 0.6 * (L / 20.0) ** -0.5
+    beta, beta_err = local_exponents(L, h, 0.02 * h)
+    assert beta == pytest.approx([-0.5, -0.5])
+    # two 2% errors in quadrature over one doubling: 0.0283 / ln 2
+    assert beta_err == pytest.approx([0.02 * np.sqrt(2) / np.log(2)] * 2)
+
+
+def test_linear_response_finds_l_ru_changing_sign_between_free_and_blocked_bullets(
+        tmp_path, dask_scheduler):
+    # free bullets (h -> 0) carry L_ru = gamma T L > 0 (docs: the model's exact results);
+    # at h = 1 the channel of length 16 is inverse in linear response
+    result = critical_barrier(lengths=(16,), barriers=(0.02, 1.0), response="linear",
+                              t_measure=8000, out=tmp_path, scheduler=dask_scheduler)
+    assert result["response"] == "linear" and result["force"] == 0.4
+    (L_ru,), (err,) = result["L_ru"], result["L_ru_err"]
+    assert L_ru[0] > 3 * err[0] and L_ru[1] < -2 * err[1]
+    assert 0.02 < result["h_star"][0] < 1.0 and result["h_star_err"][0] > 0
+    assert result["cpu_seconds"][0] > 0
+    assert (tmp_path / "L16" / "results.nc").exists()  # a sweep per length, resumable
+
+
+@pytest.mark.parametrize("keywords,name", [({"response": "linar"}, "response"),
+                                           ({"barriers": {40.0: [0.1, 0.2]}}, "barriers")])
+def test_bad_linear_response_input_names_the_parameter(keywords, name, tmp_path):
+    with pytest.raises(ParameterError, match=name):
+        critical_barrier(lengths=(20,), out=tmp_path, **keywords)
