@@ -4,8 +4,9 @@ h* ~ L^beta between neighbouring lengths (docs: the critical-barrier set-up)."""
 import numpy as np
 import pytest
 
-from coupledgas import critical_barrier
+from coupledgas import critical_barrier, linear_response
 from coupledgas.critical import local_exponents
+from coupledgas.figures.conjecture import free_channel_matrix
 from coupledgas.params import ParameterError
 
 
@@ -37,3 +38,12 @@ def test_linear_response_finds_l_ru_changing_sign_between_free_and_blocked_bulle
 def test_bad_linear_response_input_names_the_parameter(keywords, name, tmp_path):
     with pytest.raises(ParameterError, match=name):
         critical_barrier(lengths=(20,), out=tmp_path, **keywords)
+
+
+def test_the_engine_of_two_free_channels_has_no_figure_of_merit():
+    # channel B of the yt-conjecture recipe is exact: S = (T - mu) / T for free bullets
+    # (L_ru / L_rr = T), whatever the rods add to L_uu; two equal channels make no engine
+    free = free_channel_matrix(20.0)
+    assert free.S.item() == pytest.approx((1.0 - 1.5) / 1.0)
+    assert free.L_uu.item() > 2 * free.L_ru.item()  # bullets' 2 gamma T^2 L, plus rods
+    assert linear_response(free, free, 1.05, 0.95).YT.item() == pytest.approx(0.0, abs=1e-12)

@@ -11,11 +11,12 @@ from .critical import critical_barrier
 from .execute import simulate
 from .heat_engine import heat_engine, linear_response
 from .onsager import onsager
+from .optimize import optimize
 from .params import ParameterError, RunParams
 from .ring import ring
 from .simulate import BookkeepingError
 from .sweep import sweep, sweeps
 
 __all__ = ["simulate", "onsager", "sweep", "sweeps", "ring", "heat_engine", "linear_response",
-           "critical_barrier", "RunParams", "ParameterError", "BookkeepingError",
+           "critical_barrier", "optimize", "RunParams", "ParameterError", "BookkeepingError",
            "__version__"]

@@ -21,6 +21,7 @@ from .files import atomic_path, write_netcdf
 from .heat_engine import heat_engine
 from .kernel import InelasticCollapse
 from .onsager import ENTRIES, FORCE, LARGE_SHIFT, METHODS, onsager
+from .optimize import OBJECTIVES, optimize, parse_bounds
 from .params import (
     COLLAPSE_TIME,
     DISSIPATION_PLACES,
@@ -770,6 +771,53 @@ def sweep_command(
         sys.stderr.write("\n")
     typer.echo(f"{total} points, results: {out / 'results.nc'} "
                f"(dimensions: {dict(results.sizes)})")
+
+
+Objective = _choices("Objective", OBJECTIVES)
+
+
+@app.command("optimize")
+def optimize_command(
+    objective: Objective = typer.Argument(..., help="ZT or YT (maximised), or "
+                                          "L_ru_normalised = L_ru / sqrt(L_rr L_uu) "
+                                          "(minimised)."),
+    bound: list[str] = typer.Option(..., "--bound", metavar="NAME=LOW:HIGH", help="Once per "
+                                    "searched parameter: mass_ratio (m_rod / m_bullet), "
+                                    "barrier, rod_density (rods per unit length), "
+                                    "interaction_range."),
+    length: float = LENGTH,
+    budget: int = typer.Option(16, "--budget", help="Evaluations (Onsager matrices; two "
+                               "per evaluation for YT), those already done included."),
+    batch: Optional[int] = typer.Option(None, "--batch", help="Evaluations per round "
+                                        "[default: --workers, or one per core]."),
+    t_measure: float = typer.Option(1e5, "--t-measure", help="Measured time of each "
+                                    "Onsager matrix (as for coupledgas onsager)."),
+    out: Path = typer.Option(Path("optimize"), "--out", help="Search folder (points/, "
+                             "optimize.json); a rerun resumes it."),
+    workers: Optional[int] = SWEEP_WORKERS,
+    scheduler: Optional[str] = SCHEDULER,
+    seed: int = SEED,
+    as_json: bool = AS_JSON,
+):
+    """Search model parameters for the best ZT, YT or most negative L_ru / sqrt(L_rr L_uu)
+    (Bayesian optimisation; the points run and resume as a sweep's)."""
+    result = optimize(objective.value, parse_bounds(bound, length), length=length,
+                      budget=budget, out=out, t_measure=t_measure, batch=batch, seed=seed,
+                      workers=workers, scheduler=scheduler, progress=True)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    best, done = result["best"], result["evaluations"]
+    typer.echo(f"{result['objective']} ({result['sense']}) at L = {length:g}: {len(done)} "
+               f"evaluations ({sum(not e['reused'] for e in done)} run now), "
+               f"{sum(e['cpu_seconds'] for e in done):.1f} CPU s; record {out / 'optimize.json'}")
+    if best is None:
+        typer.echo("no evaluation gave a finite value")
+        return
+    typer.echo(f"best (the Gaussian process's best mean): evaluation {best['index'] + 1}, "
+               + ", ".join(f"{k} = {v:.4g}" for k, v in best["parameters"].items()))
+    typer.echo(f"  measured {best['value']:+.4g} +- {best['error']:.2g}, process's mean "
+               f"{best['posterior_mean']:+.4g} +- {best['posterior_std']:.2g}")
 
 
 @app.command("figure")

@@ -139,25 +139,39 @@ def critical_barrier(lengths=(20, 40, 80, 160), force=None, barriers=None, t_mea
     if not force > 0:
         raise ParameterError("force", f"must be positive, got {force}")
     grids = {L: _grid(barriers, L) for L in lengths}
+    specs = scan_specs(grids, response, force, t_measure, seed, **run)
+    results = sweeps({L: (spec, Path(out) / f"L{L:g}") for L, spec in specs.items()},
+                     workers=workers, scheduler=scheduler)
+    return {"force": float(force), **scan_result(grids, response, results)}
+
+
+def scan_specs(grids, response, force, t_measure, seed=1, **run) -> dict:
+    """The sweep of each length's barrier scan: length -> spec (runs at F_u = ``force``
+    for the ``"force"`` response, Onsager matrices for ``"linear"``), as
+    ``critical_barrier`` runs them; ``grids``: length -> barriers."""
     if response == "linear":
-        quantity = "L_ru"
         base = {"kind": "onsager", "base": {"force": float(force),
                                             "t_measure": float(t_measure),
                                             "seed": int(seed), **run}}
     else:
-        quantity = "J_rho"
         base = {"base": {"F_rho": 0.0, "F_u": float(force), "t_measure": float(t_measure),
                          "bins": 0, "seed": int(seed), **run}}
-    parts = {L: ({**base, "base": {**base["base"], "length": L},
-                  "axes": {"barrier": grids[L]}}, Path(out) / f"L{L:g}") for L in lengths}
-    results = sweeps(parts, workers=workers, scheduler=scheduler)
+    return {L: {**base, "base": {**base["base"], "length": L}, "axes": {"barrier": grid}}
+            for L, grid in grids.items()}
+
+
+def scan_result(grids, response, results) -> dict:
+    """h*(L) from the scans' results (length -> the combined sweep of ``scan_specs``):
+    the keys ``critical_barrier`` returns but ``force``."""
+    lengths = sorted(grids)
+    quantity = "L_ru" if response == "linear" else "J_rho"
     roots = [_root(np.array(grids[L]), results[L][quantity].values,
                    results[L][quantity + "_err"].values) for L in lengths]
     h_star = np.array([r[0] for r in roots])
     h_star_err = np.array([r[1] for r in roots])
     beta, beta_err, prefactor = power_law(np.array(lengths), h_star, h_star_err)
     local, local_err = local_exponents(lengths, h_star, h_star_err)
-    return {"lengths": lengths, "force": float(force), "response": response,
+    return {"lengths": lengths, "response": response,
             "h_star": h_star.tolist(), "h_star_err": h_star_err.tolist(),
             "exponent": beta, "exponent_err": beta_err, "prefactor": prefactor,
             "local_exponents": local, "local_exponents_err": local_err,

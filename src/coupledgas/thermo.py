@@ -154,6 +154,16 @@ def free_rod_conductance(T, m_rod, n_rods):
     return n_rods * T**2.5 / (2.0 * np.sqrt(np.pi * m_rod / 2.0))
 
 
+def free_channel_onsager(T, mu, m_bullet, m_rod, n_rods, length):
+    """Exact Onsager matrix of a free channel (h = 0) with rods between thermal walls:
+    the bullets' (``free_gas_onsager``), the rods adding ``free_rod_conductance`` to
+    L_uu (at h = 0 bullets cross rods freely and equal rods exchange velocities, so the
+    two species do not interact)."""
+    entries = free_gas_onsager(T, mu, m_bullet, length)
+    entries["L_uu"] += free_rod_conductance(T, m_rod, n_rods)
+    return entries
+
+
 def engine_figure_of_merit(sigma_A, kappa_A, S_A, L_A, sigma_B, kappa_B, S_B, L_B, T):
     """YT of the circular engine of two channels (slides, "Linear response analysis").
 
@@ -191,7 +201,8 @@ def power_efficiency_curve(YT, eta_carnot, n=201):
     """The power-efficiency trade-off: eta / eta_C against P / P_max, both branches.
 
     eta / eta_C = (P/P_max) / (2 [1 + 2/YT -+ sqrt(1 - P/P_max)]) (slides, "Power-
-    efficiency trade-off"): the upper branch (minus sign) is the efficient side.
+    efficiency trade-off"): the upper branch (minus sign) is the efficient side. Written
+    with YT in the numerator, so that YT = 0 (no engine) gives eta = 0.
 
     Returns
     -------
@@ -200,6 +211,6 @@ def power_efficiency_curve(YT, eta_carnot, n=201):
     """
     p = np.linspace(0.0, 1.0, n)
     root = np.sqrt(1.0 - p)
-    upper = eta_carnot * p / (2.0 * (1.0 + 2.0 / YT - root))
-    lower = eta_carnot * p / (2.0 * (1.0 + 2.0 / YT + root))
+    upper = eta_carnot * p * YT / (2.0 * (YT + 2.0 - YT * root))
+    lower = eta_carnot * p * YT / (2.0 * (YT + 2.0 + YT * root))
     return p, upper, lower

@@ -22,6 +22,7 @@ from ..onsager import ENTRIES
 from ..params import ParameterError
 from ..sweep import sweeps
 from .common import PRESETS, Recipe, _force_scan_draw
+from .conjecture import _conjecture_draw, _conjecture_specs, _conjecture_summary
 from .encounters import (
     _dissipation_draw,
     _dissipation_specs,
@@ -192,6 +193,12 @@ RECIPES = {recipe.name: recipe for recipe in (
                     "(barrier width a) passing rules, L = 20 and 40: ICC beyond the sharp "
                     "threshold",
         specs=_passing_specs, draw=_passing_draw, summary=_passing_summary),
+    Recipe(
+        name="yt-conjecture",
+        description="the slides' conjecture: the critical barrier h*(L) of linear response "
+                    "(the sign of L_ru) with local exponents, and the engine's YT at the "
+                    "scanned barriers (channel B free); quick: L = 20-80, paper: to 320",
+        specs=_conjecture_specs, draw=_conjecture_draw, summary=_conjecture_summary),
     Recipe(
         name="range",
         description="J_rho, J_u (F_u = 0.3) and L_ru (F_u = 0.1) against the range r of the "

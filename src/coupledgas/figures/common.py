@@ -155,6 +155,12 @@ def _matrix(ds: xr.Dataset, **index) -> xr.Dataset:
     return point.assign_attrs(length=float(length))
 
 
+def rounded(value, digits):
+    """``value`` rounded to ``digits`` for a JSON summary; None when missing or not
+    finite (JSON has no NaN)."""
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
 def _pyplot():
     """``matplotlib.pyplot`` on the file-only Agg backend.
 

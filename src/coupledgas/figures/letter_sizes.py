@@ -16,7 +16,7 @@ import numpy as np
 
 from ..critical import _root, power_law
 from ..onsager import ENTRIES, force_points, forces_entries, measured_currents, propagate
-from .common import LETTER_MU, LETTER_T, PURE, _domain_extent, _pyplot, _save
+from .common import LETTER_MU, LETTER_T, PURE, _domain_extent, _pyplot, _save, rounded
 from .letter import FIG4_FORCE, _fig5_analysis, _fig5_profile_panel
 from .supplement import FIG9_COEFFICIENTS, coefficient_panels
 
@@ -178,28 +178,28 @@ def _fig5_sizes_summary(results):
         ds = row["ds"]
         chains.append({
             "chain": row["part"], "length": row["length"], "F_u": ds.F_u.values.tolist(),
-            "J_rho": [_rounded(v, 5) for v in ds.J_rho.values],
-            "J_rho_err": [_rounded(v, 5) for v in ds.J_rho_err.values],
-            "J_rho_L_over_F_u": [_rounded(v, 2) for v in row["rescaled"]],
-            "J_rho_L_over_F_u_err": [_rounded(v, 2) for v in row["rescaled_err"]],
-            "hot_end_mean_mass": [_rounded(v, 4) for v in row["hot_end_mass"]],
-            "hot_end_mean_mass_err": [_rounded(v, 4) for v in row["hot_end_mass_err"]],
-            "onset_F_u": _rounded(row["onset"], 3),
+            "J_rho": [rounded(v, 5) for v in ds.J_rho.values],
+            "J_rho_err": [rounded(v, 5) for v in ds.J_rho_err.values],
+            "J_rho_L_over_F_u": [rounded(v, 2) for v in row["rescaled"]],
+            "J_rho_L_over_F_u_err": [rounded(v, 2) for v in row["rescaled_err"]],
+            "hot_end_mean_mass": [rounded(v, 4) for v in row["hot_end_mass"]],
+            "hot_end_mean_mass_err": [rounded(v, 4) for v in row["hot_end_mass_err"]],
+            "onset_F_u": rounded(row["onset"], 3),
             "minimum_F_u": row["minimum_F_u"],
-            "rise_in_errors": _rounded(row["rise_in_errors"], 2),
+            "rise_in_errors": rounded(row["rise_in_errors"], 2),
             "rise_at_F_u": row["rise_at_F_u"], "rise_from_F_u": row["rise_from_F_u"],
-            "t_transient": [_rounded(v, 0) for v in ds.t_transient.values],
+            "t_transient": [rounded(v, 0) for v in ds.t_transient.values],
             "errors_reliable": bool(np.all(ds.errors_reliable.values == 1)),
             "cpu_seconds": round(float(np.nansum(ds.cpu_seconds.values)), 1)})
     branches = {length: (hysteresis(up, down), both_branches(up, down))
                 for length, (up, down) in _branch_pairs(rows).items()}
     combined = [{"length": length, "F_u": both["F_u"].tolist(),
-                 "J_rho": [_rounded(v, 5) for v in both["J_rho"]],
-                 "J_rho_err": [_rounded(v, 5) for v in both["J_rho_err"]],
-                 "J_rho_L_over_F_u": [_rounded(v, 2) for v in both["rescaled"]],
-                 "J_rho_L_over_F_u_err": [_rounded(v, 2) for v in both["rescaled_err"]],
+                 "J_rho": [rounded(v, 5) for v in both["J_rho"]],
+                 "J_rho_err": [rounded(v, 5) for v in both["J_rho_err"]],
+                 "J_rho_L_over_F_u": [rounded(v, 2) for v in both["rescaled"]],
+                 "J_rho_L_over_F_u_err": [rounded(v, 2) for v in both["rescaled_err"]],
                  "minimum_F_u": both["minimum_F_u"],
-                 "rise_in_errors": _rounded(both["rise_in_errors"], 2),
+                 "rise_in_errors": rounded(both["rise_in_errors"], 2),
                  "rise_at_F_u": both["rise_at_F_u"], "rise_from_F_u": both["rise_from_F_u"]}
                 for length, (_, both) in branches.items()]
     return {"chains": chains,
@@ -332,16 +332,12 @@ def _sign_change(ds):
             "predicted_h_star_err": float(h_err[0] * scale)}
 
 
-def _rounded(value, digits):
-    return None if value is None or not np.isfinite(value) else round(float(value), digits)
-
-
 def _fig5_1280_summary(results):
     ds = results["hot-end"]
     rows = _hot_end(ds)
     return {
         "length": ds.attrs["base_length"], "t_measure": ds.attrs["base_t_measure"],
-        "points": [{k: (_rounded(v, 5) if isinstance(v, float) else v)
+        "points": [{k: (rounded(v, 5) if isinstance(v, float) else v)
                     for k, v in row.items()} for row in rows],
         "cpu_seconds": round(sum(row["cpu_seconds"] for row in rows), 1),
         "criteria": f"pure: <m> within {PURE:.0%} of M1 - M2 of M1 (the fig5 recipe's "
@@ -358,7 +354,7 @@ def _fig4_160_summary(results):
         "F_u": ds.attrs["base_F_u"], "barriers": ds.barrier.values.tolist(),
         "J_rho": np.round(ds.J_rho.values, 6).tolist(),
         "J_rho_err": np.round(ds.J_rho_err.values, 6).tolist(),
-        **{k: (np.round(v, 4).tolist() if isinstance(v, list) else _rounded(v, 4))
+        **{k: (np.round(v, 4).tolist() if isinstance(v, list) else rounded(v, 4))
            for k, v in change.items()},
         "errors_reliable": bool(np.all(ds.errors_reliable.values == 1)),
         "cpu_seconds": round(float(np.nansum(ds.cpu_seconds.values)), 1),
@@ -371,15 +367,15 @@ def _fig9_320_summary(results):
     names = (*ENTRIES, *FIG9_COEFFICIENTS)
     out = {"force": FIG9_FORCE, "lengths": [row["length"] for row in rows]}
     for name in names:
-        out[name] = [_rounded(row[name][0], 4) for row in rows]
-        out[name + "_err"] = [_rounded(row[name][1], 4) for row in rows]
-    out["nonlinear_shift_in_errors"] = [{k: _rounded(v, 2) for k, v in
+        out[name] = [rounded(row[name][0], 4) for row in rows]
+        out[name + "_err"] = [rounded(row[name][1], 4) for row in rows]
+    out["nonlinear_shift_in_errors"] = [{k: rounded(v, 2) for k, v in
                                          row["nonlinear_shift"].items()} for row in rows]
     (S_a, S_a_err), (S_b, S_b_err) = rows[-2]["S"], rows[-1]["S"]
     (Z_a, Z_a_err), (Z_b, Z_b_err) = rows[-2]["ZT"], rows[-1]["ZT"]
-    out["S_change_last_doubling_in_errors"] = _rounded(
+    out["S_change_last_doubling_in_errors"] = rounded(
         (S_b - S_a) / np.hypot(S_a_err, S_b_err), 2)
-    out["ZT_change_last_doubling_in_errors"] = _rounded(
+    out["ZT_change_last_doubling_in_errors"] = rounded(
         (Z_b - Z_a) / np.hypot(Z_a_err, Z_b_err), 2)
     out["errors_reliable"] = all(row["errors_reliable"] for row in rows)
     out["cpu_seconds"] = [round(row["cpu_seconds"], 1) for row in rows]
