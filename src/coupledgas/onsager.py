@@ -54,7 +54,7 @@ from . import thermo
 from ._version import __version__
 from .metadata import describe
 from .observables import block_covariance
-from .params import ParameterError, RunParams, precision_target, unknown_keyword
+from .params import ParameterError, RunParams, number, precision_target, unknown_keyword
 from .simulate import Run, parameter_attrs, transferred
 
 METHODS = ("forces", "fluctuation")
@@ -330,27 +330,17 @@ def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, meth
                  n_rods=n_rods, rod_walls=rod_walls, t_transient=t_transient,
                  t_measure=t_measure, seed=seed, interaction_range=interaction_range)
     base = RunParams.create(**setup)
-    force, block_time = _number("force", force), _number("block_time", block_time)
+    force, block_time = number("force", force), number("block_time", block_time)
     if method == "forces" and not (force > 0 and np.isfinite(force)):
         raise ParameterError("force", f"must be positive, got {force:g}")
     if method == "fluctuation" and not (block_time > 0 and 16 * block_time <= t_measure):
         raise ParameterError("block_time", f"must be positive and at most t_measure / 16 "
                              f"({t_measure / 16:g}), got {block_time:g}")
     for name, value in (("replicas", replicas), ("workers", workers)):
-        if _number(name, value) != int(value) or value < 1:
+        if number(name, value) != int(value) or value < 1:
             raise ParameterError(name, f"must be a positive integer, got {value!r}")
     _, t_max = precision_target(rel_err, t_max, t_measure)
     return setup, base, t_max
-
-
-def _number(name, value) -> float:
-    """``value`` as a float; ParameterError naming ``name`` if it is not a number."""
-    if isinstance(value, bool):
-        raise ParameterError(name, f"must be a number, got {value!r}")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(name, f"must be a number, got {value!r}") from None
 
 
 def force_points(method, force, symmetric=True, extrapolate=True):

@@ -66,12 +66,14 @@ def number(name, value):
     name : str
         The parameter's name, for the error message.
     value : object
-        Anything ``float`` accepts.
+        Anything ``float`` accepts but a bool (``True`` is no number of anything).
 
     Returns
     -------
     float
     """
+    if isinstance(value, bool):
+        raise ParameterError(name, f"expected a number, got {value!r}")
     try:
         value = float(value)
     except (TypeError, ValueError):
