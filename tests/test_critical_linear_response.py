@@ -3,6 +3,7 @@ h* ~ L^beta between neighbouring lengths (docs: the critical-barrier set-up)."""
 
 import numpy as np
 import pytest
+from test_figures import redrawn_from_the_gallery
 
 from coupledgas import critical_barrier, linear_response
 from coupledgas.critical import local_exponents
@@ -47,3 +48,23 @@ def test_the_engine_of_two_free_channels_has_no_figure_of_merit():
     assert free.S.item() == pytest.approx((1.0 - 1.5) / 1.0)
     assert free.L_uu.item() > 2 * free.L_ru.item()  # bullets' 2 gamma T^2 L, plus rods
     assert linear_response(free, free, 1.05, 0.95).YT.item() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_the_gallery_redraws_the_conjecture_with_h_star_falling_like_one_over_root_l(
+        tmp_path):
+    summary = redrawn_from_the_gallery("yt-conjecture", tmp_path)
+    assert summary["lengths"] == [20.0, 40.0, 80.0]
+    # every doubling of L divides h* of linear response by about sqrt 2
+    h_star = summary["h_star"]
+    assert h_star == sorted(h_star, reverse=True)
+    for beta, err in zip(summary["local_exponents"], summary["local_exponents_err"]):
+        assert abs(beta + 0.5) < 3 * err and err < 0.1
+    # L_ru > 0 below h* (bullets follow the heat), < 0 above: the scan brackets h*
+    for point in summary["points"]:
+        if point["barrier"] < 0.8 * point["h_star"]:
+            assert point["L_ru"] > 2 * point["L_ru_err"]
+        if point["barrier"] > 1.2 * point["h_star"]:
+            assert point["L_ru"] < -2 * point["L_ru_err"]
+    # at the adapted barrier 2 h*(L) YT does not grow like the conjectured divergence
+    adapted = summary["YT_adapted_barrier"]
+    assert adapted["exponent"] < 0.3 and all(0.15 < v < 0.35 for v in adapted["YT"])

@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from .. import thermo
-from ..critical import scan_result, scan_specs
+from ..critical import power_law, scan_result, scan_specs
 from ..heat_engine import linear_response
 from ..params import RunParams
 from .common import LETTER_MU, LETTER_T, _matrix, _pyplot, _save, rounded
@@ -43,6 +43,9 @@ T_MEASURE = {20.0: 1e5, 40.0: 1e5, 80.0: 1e5, 160.0: 2e5, 320.0: 8.192e5}
 FORCE = 0.4
 #: the engine's reservoirs around the mean temperature (``linear_response``)
 T_HOT, T_COLD = 1.05, 0.95
+#: YT is compared across lengths at a fixed barrier (the Letter's h = 1) and at the
+#: scanned barrier nearest this multiple of h*(L) (adapted)
+FIXED_BARRIER, ADAPTED_MULTIPLE = 1.0, 2.0
 
 
 def _conjecture_specs(preset):
@@ -92,10 +95,25 @@ def _scans(results):
                                          for p in results})
 
 
+def _YT_against_L(engines, chosen):
+    """YT at one scanned barrier per length (``chosen``: index per row), its barrier,
+    and the exponent of YT ~ L^gamma fitted to them (``critical.power_law``)."""
+    L = np.array([row["length"] for row in engines])
+    YT = np.array([row["YT"][k] for row, k in zip(engines, chosen)])
+    err = np.array([row["YT_err"][k] for row, k in zip(engines, chosen)])
+    gamma, gamma_err, _ = power_law(L, YT, err)
+    return {"barrier": [float(row["barrier"][k]) for row, k in zip(engines, chosen)],
+            "YT": [rounded(v, 4) for v in YT], "YT_err": [rounded(v, 4) for v in err],
+            "exponent": rounded(gamma, 3), "exponent_err": rounded(gamma_err, 3)}
+
+
 def _conjecture_summary(results):
     h = _scans(results)
     engines = _engine_rows(results)
     best = [int(np.nanargmax(row["YT"])) for row in engines]
+    fixed = [int(np.argmin(np.abs(row["barrier"] - FIXED_BARRIER))) for row in engines]
+    adapted = [int(np.argmin(np.abs(row["barrier"] / h_star - ADAPTED_MULTIPLE)))
+               for row, h_star in zip(engines, h["h_star"])]
     return {
         "points": [{"length": row["length"], "barrier": float(b),
                     "h_star": rounded(h_star, 4), "h_star_err": rounded(h_err, 4),
@@ -115,13 +133,19 @@ def _conjecture_summary(results):
                                    for row, k in zip(engines, best)],
         "barrier_of_largest_YT_over_h_star": [
             rounded(row["barrier"][k] / hs, 3) for row, k, hs in zip(engines, best,
-                                                                       h["h_star"])],
+                                                                      h["h_star"])],
+        "YT_largest_scanned_against_L": _YT_against_L(engines, best),
+        "YT_fixed_barrier": _YT_against_L(engines, fixed),
+        "YT_adapted_barrier": _YT_against_L(engines, adapted),
         "cpu_seconds": [round(v, 1) for v in h["cpu_seconds"]],
         "criteria": "h*: the root of the straight line through the two scanned barriers "
                     "that bracket L_ru's first sign change (Onsager matrices, forces f / 2 "
                     "and f = 0.4 extrapolated to zero); local exponent: ln(h*_2 / h*_1) / "
                     "ln(L_2 / L_1); YT: the engine of channel A (the scanned barrier) and "
-                    "the exact free channel B of the same length, T = 1, mu = 1.5",
+                    "the exact free channel B of the same length, T = 1, mu = 1.5; YT "
+                    "against L: at the largest scanned YT, at h = 1 (fixed) and at the "
+                    "scanned barrier nearest 2 h*(L) (adapted), with the exponent of a "
+                    "weighted fit YT ~ L^gamma",
         "slides": "h_B* ~ L_B^-0.5; conjecture: diverging YT possible adapting the barrier "
                   "height with system size"}
 
