@@ -32,6 +32,7 @@ from .encounters import (
     _passing_summary,
 )
 from .finite_range import _range_draw, _range_specs, _range_summary
+from .icc_map import _icc_map_draw, _icc_map_specs, _icc_map_summary
 from .letter import (
     _fig2_specs,
     _fig2_summary,
@@ -205,6 +206,12 @@ RECIPES = {recipe.name: recipe for recipe in (
                     "barrier, L = 20 and 40: does ICC survive the slides' finite-range "
                     "Hamiltonian?",
         specs=_range_specs, draw=_range_draw, summary=_range_summary),
+    Recipe(
+        name="icc-map",
+        description="where inverse currents live: L_ru / sqrt(L_rr L_uu) and ZT over the "
+                    "mass ratio M2/M1, the barrier h (0 ... inf) and the rod fraction, "
+                    "L = 20 (paper: also L = 40): is M1 > M2 crucial?",
+        specs=_icc_map_specs, draw=_icc_map_draw, summary=_icc_map_summary),
 )}
 
 
