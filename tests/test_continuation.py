@@ -58,9 +58,10 @@ def test_a_chained_point_names_where_it_started_so_a_cold_start_is_another_point
 def test_a_continued_run_relaxes_to_the_same_currents_as_a_cold_start():
     # L = 20 relaxes within a few hundred time units: a run continued from a state at
     # the opposite force must measure the same steady currents as one from equilibrium
-    opposite = RunParams.create(length=20, F_u=-0.5, t_measure=2e4, seed=3)
+    # (the opposite state: after 11 relaxation times L^2 / 2 of that force)
+    opposite = RunParams.create(length=20, F_u=-0.5, t_measure=2e3, seed=3)
     start = Run.start(opposite, n_bins=0).advance()
-    target = RunParams.create(length=20, F_u=0.5, t_transient=1000.0, t_measure=6e4,
+    target = RunParams.create(length=20, F_u=0.5, t_transient=1000.0, t_measure=3e4,
                               seed=4)
     continued = Run.continued(target, opposite, start.state, "opposite", 1,
                               n_bins=0).advance().dataset()

@@ -33,11 +33,12 @@ def test_power_law_fit_recovers_the_exponent():
 
 
 @pytest.mark.slow
-def test_critical_barrier_command_finds_the_sign_change(tmp_path, capsys):
-    # free particles (small h) carry J_rho > 0; at h = 2 the current is inverse
+def test_critical_barrier_command_finds_the_sign_change(tmp_path, capsys, dask_scheduler):
+    # free particles (small h) carry J_rho > 0; at h = 2 the current is inverse (on the
+    # tests' shared cluster: a local one of its own costs seconds of worker start-up)
     assert main(["critical-barrier", "--lengths", "16", "--barriers",
                  "0.05,0.4,0.8,1.2,1.6,2.0", "--force", "0.3", "--t-measure", "8000",
-                 "--out", str(tmp_path), "--workers", "2", "--json"]) == 0
+                 "--out", str(tmp_path), "--scheduler", dask_scheduler, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     J, err = np.array(result["J_rho"][0]), np.array(result["J_rho_err"][0])
     assert J[0] > 3 * err[0] and J[-1] < -3 * err[-1]

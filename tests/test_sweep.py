@@ -29,11 +29,13 @@ F_rho = {start = 0.0, stop = 0.2, num = 2}
 
 
 @pytest.fixture(scope="module")
-def local_sweep(tmp_path_factory):
+def local_sweep(tmp_path_factory, dask_scheduler):
+    # on the tests' shared cluster (conftest): a local cluster of its own costs seconds of
+    # worker start-up; the killed sweep below starts one through --workers
     out = tmp_path_factory.mktemp("sweep")
     (out / "spec.toml").write_text(SPEC)
     assert main(["sweep", str(out / "spec.toml"), "--out", str(out / "run"),
-                 "--workers", "2"]) == 0
+                 "--scheduler", dask_scheduler]) == 0
     return out / "run"
 
 
@@ -66,13 +68,14 @@ def finished_points(out):
 
 
 @pytest.mark.slow
-def test_a_killed_sweep_resumes_without_recomputing_finished_points(tmp_path):
+def test_a_killed_sweep_resumes_without_recomputing_finished_points(tmp_path,
+                                                                   dask_scheduler):
     spec = tmp_path / "spec.toml"
     spec.write_text("[base]\nlength = 20\nt_measure = 4000\nbins = 0\n"
                     "[axes]\nF_u = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]\n")
     out = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-m", "coupledgas.cli", "sweep", str(spec),
-                             "--out", str(out), "--workers", "2"],
+                             "--out", str(out), "--workers", "1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.monotonic() + 120
@@ -85,7 +88,8 @@ def test_a_killed_sweep_resumes_without_recomputing_finished_points(tmp_path):
     finished = {p: p.stat().st_mtime_ns for p in finished_points(out)}
     assert 2 <= len(finished) < 8
     assert not (out / "results.nc").exists()
-    assert main(["sweep", str(spec), "--out", str(out), "--workers", "2"]) == 0
+    # resumed on another cluster (the tests' shared one): what is on disk is what counts
+    assert main(["sweep", str(spec), "--out", str(out), "--scheduler", dask_scheduler]) == 0
     for path, mtime in finished.items():
         assert path.stat().st_mtime_ns == mtime  # not recomputed
     ds = xr.load_dataset(out / "results.nc", engine="h5netcdf")
@@ -118,25 +122,23 @@ def test_a_point_resumes_from_its_checkpoint_bit_for_bit(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_sweep_runs_on_an_existing_scheduler(tmp_path):
-    from dask.distributed import LocalCluster
-
-    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0") as cluster:
-        ds = sweep({"base": {"length": 4, "t_measure": 500, "bins": 0},
-                    "axes": {"barrier": [0.5, float("inf")]}}, tmp_path,
-                   scheduler=cluster.scheduler_address)
+def test_a_sweep_runs_on_an_existing_scheduler(tmp_path, dask_scheduler):
+    # the tests' shared cluster (conftest), started before this sweep and running after it
+    ds = sweep({"base": {"length": 4, "t_measure": 500, "bins": 0},
+                "axes": {"barrier": [0.5, float("inf")]}}, tmp_path, scheduler=dask_scheduler)
     assert ds.J_rho.sizes == {"barrier": 2}
     assert (tmp_path / "results.nc").exists()
 
 
 @pytest.mark.slow
-def test_several_sweeps_share_one_queue_and_count_their_points_together(tmp_path):
+def test_several_sweeps_share_one_queue_and_count_their_points_together(tmp_path,
+                                                                       dask_scheduler):
     base = {"length": 4, "t_measure": 500, "bins": 0}
     parts = {"a": ({"base": base, "axes": {"barrier": [0.5, 1.0]}}, tmp_path / "a"),
              "b": ({"base": base, "axes": {"barrier": [1.0, 2.0, 3.0]}}, tmp_path / "b")}
     calls = []
-    results = sweeps(parts, workers=1, progress=lambda *counts: calls.append(counts))
+    results = sweeps(parts, scheduler=dask_scheduler,
+                     progress=lambda *counts: calls.append(counts))
     assert results["a"].J_rho.sizes == {"barrier": 2}
     assert results["b"].J_rho.sizes == {"barrier": 3}
     assert calls[-1] == (5, 0, 0, 5)  # (done, running, failed, total) over both parts
@@ -150,11 +152,11 @@ def test_several_sweeps_share_one_queue_and_count_their_points_together(tmp_path
 
 
 @pytest.mark.slow
-def test_a_zipped_axis_varies_its_parameters_together(tmp_path):
+def test_a_zipped_axis_varies_its_parameters_together(tmp_path, dask_scheduler):
     spec = {"base": {"length": 4, "t_measure": 300, "bins": 0},
             "axes": {"barrier": [0.5, 1.0],
                      "line": {"T_left": [1.1, 1.2, 1.3], "T_right": [0.9, 0.8, 0.7]}}}
-    ds = sweep(spec, tmp_path, workers=1)
+    ds = sweep(spec, tmp_path, scheduler=dask_scheduler)
     assert dict(ds.J_rho.sizes) == {"barrier": 2, "line": 3}
     assert list(ds.T_left.values) == [1.1, 1.2, 1.3] and ds.T_right.dims == ("line",)
     for path in finished_points(tmp_path):  # 6 runs, each on the line T_L + T_R = 2
@@ -167,11 +169,11 @@ def test_a_zipped_axis_varies_its_parameters_together(tmp_path):
 
 
 @pytest.mark.slow
-def test_an_onsager_sweep_computes_one_matrix_per_point_once(tmp_path):
+def test_an_onsager_sweep_computes_one_matrix_per_point_once(tmp_path, dask_scheduler):
     spec = {"kind": "onsager", "base": {"barrier": 0.0, "force": 0.1, "t_measure": 2000,
                                         "seed": 3},
             "axes": {"length": [4, 6]}}
-    ds = sweep(spec, tmp_path, workers=1)
+    ds = sweep(spec, tmp_path, scheduler=dask_scheduler)
     assert dict(ds.L_ru.sizes) == {"length": 2} and list(ds.length.values) == [4, 6]
     assert len(finished_points(tmp_path)) == 2
     single = onsager(length=6, barrier=0.0, force=0.1, t_measure=2000, seed=3)
