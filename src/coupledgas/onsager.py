@@ -54,7 +54,14 @@ from . import thermo
 from ._version import __version__
 from .metadata import describe
 from .observables import block_covariance
-from .params import ParameterError, RunParams, number, precision_target, unknown_keyword
+from .params import (
+    ParameterError,
+    RunParams,
+    number,
+    precision_target,
+    unknown_keyword,
+    whole_number,
+)
 from .simulate import Run, parameter_attrs, transferred
 
 METHODS = ("forces", "fluctuation")
@@ -337,8 +344,7 @@ def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, meth
         raise ParameterError("block_time", f"must be positive and at most t_measure / 16 "
                              f"({t_measure / 16:g}), got {block_time:g}")
     for name, value in (("replicas", replicas), ("workers", workers)):
-        if number(name, value) != int(value) or value < 1:
-            raise ParameterError(name, f"must be a positive integer, got {value!r}")
+        whole_number(name, value)
     _, t_max = precision_target(rel_err, t_max, t_measure)
     return setup, base, t_max
 

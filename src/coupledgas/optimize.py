@@ -69,7 +69,14 @@ from scipy.stats import qmc
 from .figures.slides import ENGINE_ONSAGER, ENGINE_T
 from .files import remove_stale_temporaries, write_text
 from .heat_engine import linear_response
-from .params import ParameterError, non_negative, number, positive, unknown_keyword
+from .params import (
+    ParameterError,
+    non_negative,
+    number,
+    positive,
+    unknown_keyword,
+    whole_number,
+)
 from .sweep import RETRIES, SweepPoint, dask_client, digest, point_path, run_point
 
 #: what can be optimised
@@ -411,9 +418,9 @@ def optimize(objective, bounds, length=20.0, budget=16, out="optimize", *, t_mea
                              f"{objective!r}")
     length = positive("length", length)
     bounds = check_bounds(bounds, length)
-    budget = _count("budget", budget)
-    batch = _count("batch", (workers or os.cpu_count() or 1) if batch is None else batch)
-    seed = _count("seed", seed, minimum=0)
+    budget = whole_number("budget", budget)
+    batch = whole_number("batch", (workers or os.cpu_count() or 1) if batch is None else batch)
+    seed = whole_number("seed", seed, minimum=0)
     t_measure = positive("t_measure", T_MEASURE if t_measure is None else t_measure)
     out = Path(out)
     (out / "points").mkdir(parents=True, exist_ok=True)
@@ -446,13 +453,6 @@ def _json_safe(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def _count(name, value, minimum=1) -> int:
-    """A whole number of at least ``minimum``, or a ParameterError naming it."""
-    if isinstance(value, bool) or number(name, value) != int(value) or value < minimum:
-        raise ParameterError(name, f"must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _round(record, indices) -> list[dict]:

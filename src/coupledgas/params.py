@@ -83,6 +83,16 @@ def number(name, value):
     return value
 
 
+def whole_number(name, value, minimum=1) -> int:
+    """An integer of at least ``minimum`` (a float with no fractional part passes), or a
+    ``ParameterError`` naming it ("must be a positive integer" for ``minimum`` 1)."""
+    count = number(name, value)
+    if not math.isfinite(count) or count != int(count) or count < minimum:
+        wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ParameterError(name, f"must be {wanted}, got {value!r}")
+    return int(count)
+
+
 def positive(name, value, allow_inf=False):
     """A number > 0, finite unless ``allow_inf``, or a ``ParameterError`` naming it.
 
