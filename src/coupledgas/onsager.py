@@ -180,15 +180,18 @@ def propagate(values, covariance, T, mu, samples=20000, seed=0):
 
     The error is half the width of the central 68% of the Monte Carlo distribution (the
     standard deviation for a Gaussian; robust against the heavy tails of ratios such as
-    kappa and S when L_rr is poorly known).
+    kappa and S when L_rr is poorly known). Draws that make a coefficient undefined (a
+    negative L_rr L_uu under the normalised L_ru's root) are left out of its error, as
+    ``heat_engine.linear_response`` leaves out unphysical draws.
     """
     central = thermo.transport_coefficients(*values, T, mu)
     rng = np.random.default_rng(seed)
     draws = rng.multivariate_normal(values, covariance, size=samples, method="eigh")
-    sampled = thermo.transport_coefficients(*draws.T, T, mu)
+    with np.errstate(invalid="ignore"):
+        sampled = thermo.transport_coefficients(*draws.T, T, mu)
     out = {}
     for name in central:
-        low, high = np.percentile(sampled[name], [15.865, 84.135])
+        low, high = np.nanpercentile(sampled[name], [15.865, 84.135])
         out[name] = (float(central[name]), float(0.5 * (high - low)))
     return out
 

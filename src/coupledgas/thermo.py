@@ -117,9 +117,8 @@ def transport_coefficients(L_rr, L_ru, L_ur, L_uu, T, mu):
     ZT = sigma S^2 T / kappa, with det(L) = L_rr L_uu - L_ru L_ur, and the normalised
     cross coefficient L_ru / sqrt(L_rr L_uu), between -1 and 1 (the second law), positive
     for free bullets and negative where the particle current flows against a pure
-    temperature bias (an inverse current in linear response); the root takes the
-    product's magnitude, so that Monte Carlo draws of a poorly known diagonal stay
-    defined (``onsager.propagate``).
+    temperature bias (an inverse current in linear response); NaN where L_rr L_uu < 0,
+    which only a poorly measured matrix gives.
 
     Returns
     -------
@@ -132,7 +131,7 @@ def transport_coefficients(L_rr, L_ru, L_ur, L_uu, T, mu):
     kappa = det / (T**2 * L_rr)
     S = (L_ru / L_rr - mu) / T
     return {"sigma": sigma, "kappa": kappa, "S": S, "ZT": sigma * S**2 * T / kappa,
-            "det": det, "L_ru_normalised": L_ru / np.sqrt(np.abs(L_rr * L_uu))}
+            "det": det, "L_ru_normalised": L_ru / np.sqrt(L_rr * L_uu)}
 
 
 def free_gas_onsager(T, mu, m_bullet, length):
