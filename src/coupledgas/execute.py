@@ -75,26 +75,26 @@ def execute(run: Run, checkpoint=None, checkpoint_every=600.0, progress=None) ->
     return run
 
 
-def simulate(*, bins=40, rel_err=None, t_max=None, checkpoint=None, checkpoint_every=600.0,
-             progress=None, **parameters) -> xr.Dataset:
+def simulate(*, channel=None, bins=40, rel_err=None, t_max=None, checkpoint=None,
+             checkpoint_every=600.0, progress=None, **parameters) -> xr.Dataset:
     """Simulate the two-mass gas between two reservoirs.
 
     Parameters
     ----------
+    channel : Channel, optional
+        The channel (default ``Channel()``: the Letter's, L = 20, h = 1).
     **parameters
-        The run's parameters: the keywords of ``RunParams.create``, each checked there
-        (``length``, ``barrier``, ``T``, ``mu``, the forces ``F_rho``, ``F_u`` or the
-        reservoir states ``T_left``, ``T_right``, ``mu_left``, ``mu_right``, ``m_bullet``,
-        ``m_rod``, ``n_rods``, ``rod_walls``, ``bullet_walls``, ``n_bullets``,
-        ``dissipation``, ``dissipate_at``, ``collapse_time``, ``passing``,
-        ``passing_width``, ``barrier_width``, ``interaction_range``, ``t_transient``,
-        ``t_measure``, ``seed``; ``rods``, ``bullets`` and ``range`` are accepted for
-        ``n_rods``, ``n_bullets`` and ``interaction_range``). An unknown keyword raises
-        ``ParameterError`` naming the closest known one. Defaults: the Letter's channel
-        L = 20, h = 1, T = 1, mu = 1.5 at zero forces, measured for t = 1e5 after a
-        transient max(200, L^2 / 2). A closed channel (``bullet_walls`` thermal or
-        specular) between two heat baths reports the conductivity kappa; with
-        ``dissipation`` the run reports the dissipated power.
+        The run's parameters: the keywords of ``RunParams.create``, each checked there:
+        the ``Channel`` fields, which replace the record's (``length``, ``barrier``,
+        ``passing``, ...; ``rods``, ``bullets`` and ``range`` are accepted for
+        ``n_rods``, ``n_bullets`` and ``interaction_range``), the reservoirs as the forces
+        ``F_rho``, ``F_u`` around ``T``, ``mu`` or as the states ``T_left``, ``T_right``,
+        ``mu_left``, ``mu_right``, and ``t_transient``, ``t_measure``, ``seed``. An
+        unknown keyword raises ``ParameterError`` naming the closest known one.
+        Defaults: T = 1, mu = 1.5 at zero forces, measured for t = 1e5 after a transient
+        max(200, L^2 / 2). A closed channel (``bullet_walls`` thermal or specular)
+        between two heat baths reports the conductivity kappa; with ``dissipation`` the
+        run reports the dissipated power.
     bins : int
         Profile bins (0: no profiles).
     rel_err : float, optional
@@ -127,6 +127,6 @@ def simulate(*, bins=40, rel_err=None, t_max=None, checkpoint=None, checkpoint_e
     unknown = sorted(set(parameters) - set(RunParams.names()))
     if unknown:
         raise unknown_keyword(unknown[0], RunParams.names())
-    params = RunParams.create(**parameters)
+    params = RunParams.create(channel=channel, **parameters)
     run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
     return execute(run, checkpoint, checkpoint_every, progress).dataset()

@@ -25,6 +25,8 @@ error of (bullets moved in a slice) / N, about 1e-4 for the defaults.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import xarray as xr
 
@@ -38,11 +40,21 @@ from .kernel import (
     set_injection_rate,
     set_load_step,
 )
-from .kernel.layout import BULLET, C_EVENTS, LEFT, RIGHT
+from .kernel.layout import BULLET, C_EVENTS, LEFT, RIGHT, S_DISSIPATED
 from .metadata import describe
 from .observables import block_estimate, ratio_estimate
-from .params import ParameterError, RunParams, number, positive
-from .simulate import N_BLOCKS
+from .params import ALIASES as RUN_ALIASES
+from .params import (
+    Channel,
+    ParameterError,
+    RunParams,
+    canonical,
+    number,
+    positive,
+    unknown_keyword,
+    whole_number,
+)
+from .simulate import N_BLOCKS, parameter_attrs
 
 
 def reservoir_mu(N, V, T):
@@ -72,21 +84,30 @@ class _Channel:
         return self.state.content(BULLET)
 
 
-def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=20.0,
-                barrier_b=0.0, load_a=0.0, load_b=0.0, reservoir_particles=20000,
-                reservoir_volume=None, rods_a=None, rods_b=None, dissipation_a=0.0,
-                dissipation_b=0.0, m_bullet=1.0, m_rod=0.5, t_transient=2000.0,
-                t_measure=100000.0, slice_time=1.0, seed=1,
-                interaction_range=0.0) -> xr.Dataset:
+#: the engine's channels unless given: A the Letter's (h = 1, an inverse particle
+#: current), B a free gas (h = 0, a normal one)
+CHANNELS = {"a": Channel(), "b": Channel(barrier=0.0)}
+
+
+def heat_engine(T_hot=1.15, T_cold=0.85, channel_a: Channel | None = None,
+                channel_b: Channel | None = None, load_a=0.0, load_b=0.0,
+                reservoir_particles=20000, reservoir_volume=None, t_transient=2000.0,
+                t_measure=100000.0, slice_time=1.0, seed=1, **channel_fields) -> xr.Dataset:
     """Run the circular engine and measure its circulation, power and efficiency.
 
     Parameters
     ----------
     T_hot, T_cold : float
         Reservoir temperatures.
-    length_a, barrier_a, length_b, barrier_b, rods_a, rods_b, dissipation_a, dissipation_b
-        Each channel's length, barrier, rods (default round(rho L / 2) at the mean state)
-        and dissipation.
+    channel_a, channel_b : Channel, optional
+        The two channels, with any rule (passing rules, dissipation and where it acts,
+        rod walls, a finite range); default ``CHANNELS``. Their bullets are exchanged with
+        the reservoirs and have one mass; rods default to round(rho L / 2) at the
+        reservoirs' mean starting state.
+    **channel_fields
+        ``Channel`` fields that replace the records': ``<field>_a`` or ``<field>_b`` for
+        one channel (``length_a=40``, ``rods_b=10``, ``dissipate_at_a="collision"``),
+        ``<field>`` for both (``m_rod=0.3``).
     load_a, load_b : float
         Potential steps U between each channel's cold end and the cold reservoir.
     reservoir_particles : int
@@ -95,9 +116,6 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
         V; default N / e^1.5, so that both start near the Letter's density rho(1, 1.5).
     t_transient, t_measure, slice_time : float
         Discarded time, measured time, and the interval of reservoir updates.
-    interaction_range : float
-        Range r of both channels' barriers (0: the Letter's point barrier; see
-        ``RunParams``).
 
     Returns
     -------
@@ -106,15 +124,13 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
         ``power``, ``heat_hot``, ``heat_cold``, ``efficiency``, ``mu_hot``, ``mu_cold``
         (time averages), each with ``_err``; ``efficiency_carnot``; the series
         ``mu_hot_series`` and ``mu_cold_series`` on ``time`` from the start. Every
-        variable and coordinate has a ``long_name`` and ``units`` (``metadata``).
+        variable and coordinate has a ``long_name`` and ``units`` (``metadata``); the
+        attributes hold each channel's fields with the suffix ``_a`` or ``_b``.
     """
     T_hot, T_cold = positive("T_hot", T_hot), positive("T_cold", T_cold)
     if not T_hot > T_cold:
         raise ParameterError("T_hot", f"must exceed T_cold ({T_cold:g}), got {T_hot:g}")
-    N = number("reservoir_particles", reservoir_particles)
-    if N != int(N) or N < 1:
-        raise ParameterError("reservoir_particles", f"must be a positive integer, got "
-                             f"{reservoir_particles!r}")
+    N = whole_number("reservoir_particles", reservoir_particles)
     V = N / np.exp(1.5) if reservoir_volume is None else \
         positive("reservoir_volume", reservoir_volume)
     slice_time = positive("slice_time", slice_time)
@@ -123,23 +139,19 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
     slices_per_block = max(int(np.ceil(block_length / slice_time)), 1)
     mu_hot0, mu_cold0 = reservoir_mu(N, V, T_hot), reservoir_mu(N, V, T_cold)
     seeds = np.random.SeedSequence(int(seed)).spawn(2)
+    given = {"a": channel_a, "b": channel_b}
     channels = []
-    for name, length, barrier, rods, delta, load, ss in (
-            ("a", length_a, barrier_a, rods_a, dissipation_a, load_a, seeds[0]),
-            ("b", length_b, barrier_b, rods_b, dissipation_b, load_b, seeds[1])):
+    for (name, channel), load, ss in zip(_channels(given, channel_fields).items(),
+                                         (load_a, load_b), seeds):
         try:
-            params = RunParams.create(length=length, barrier=barrier, T_left=T_hot,
-                                      T_right=T_cold, mu_left=mu_hot0, mu_right=mu_cold0,
-                                      m_bullet=m_bullet, m_rod=m_rod, n_rods=rods,
-                                      dissipation=delta,
-                                      interaction_range=interaction_range,
-                                      t_transient=t_transient,
-                                      t_measure=t_measure, seed=int(seed))
+            params = RunParams.create(channel=channel, T_left=T_hot, T_right=T_cold,
+                                      mu_left=mu_hot0, mu_right=mu_cold0,
+                                      t_transient=t_transient, t_measure=t_measure,
+                                      seed=int(seed))
         except ParameterError as err:
-            raise ParameterError(f"{err.name}_{name}" if err.name in (
-                "length", "barrier", "n_rods", "dissipation") else err.name,
-                str(err).split(": ", 1)[1]) from None
+            raise ParameterError(err.name, str(err).split(": ", 1)[1]) from None
         channels.append(_Channel(params, number(f"load_{name}", load), ss))
+    m_bullet = channels[0].params.m_bullet
     reservoir = {"hot": int(N), "cold": int(N)}
     total = 2 * int(N) + sum(c.bullets() for c in channels)
 
@@ -175,20 +187,65 @@ def heat_engine(T_hot=1.15, T_cold=0.85, length_a=20.0, barrier_a=1.0, length_b=
             snapshots.append(_engine_snapshot(channels, reservoir))
         if reservoir["hot"] + reservoir["cold"] + sum(c.bullets() for c in channels) != total:
             raise RuntimeError("bullets were not conserved around the circuit")
+    attrs = {f"{k}_{name}": v for name, c in zip("ab", channels)
+             for k, v in parameter_attrs(c.params).items() if k in Channel.names()}
+    attrs.update(T_hot=T_hot, T_cold=T_cold, load_a=load_a, load_b=load_b,
+                 reservoir_particles=int(N), reservoir_volume=V, t_transient=t_transient,
+                 t_measure=t_measure, slice_time=block_length / slices_per_block,
+                 seed=int(seed))
     return _engine_dataset(channels, snapshots, block_length, T_hot, T_cold, V, time_axis,
-                           mu_series, dict(
-                               T_hot=T_hot, T_cold=T_cold, length_a=length_a,
-                               barrier_a=barrier_a, length_b=length_b, barrier_b=barrier_b,
-                               load_a=load_a, load_b=load_b, reservoir_particles=int(N),
-                               reservoir_volume=V, t_transient=t_transient,
-                               t_measure=t_measure, slice_time=block_length
-                               / slices_per_block, seed=int(seed)))
+                           mu_series, attrs)
+
+
+#: the run parameters' short names for each channel's fields (``rods_a`` for ``n_rods_a``)
+ALIASES = {f"{short}{suffix}": f"{field}{suffix}" for short, field in RUN_ALIASES.items()
+           for suffix in ("", "_a", "_b")}
+
+
+def keywords() -> tuple[str, ...]:
+    """Every keyword ``heat_engine`` takes: its own, and each ``Channel`` field with the
+    suffix ``_a``, ``_b`` or none."""
+    own = tuple(n for n in inspect.signature(heat_engine).parameters
+                if n != "channel_fields")
+    return own + tuple(f"{field}{suffix}" for suffix in ("", "_a", "_b")
+                       for field in Channel.names())
+
+
+def _channels(given: dict, channel_fields: dict) -> dict:
+    """Channels A and B: the ``given`` records (default ``CHANNELS``) with the keywords'
+    fields replaced; a bad keyword raises ``ParameterError`` naming it."""
+    changes = {"a": {}, "b": {}}
+    for key, value in channel_fields.items():
+        stem, _, suffix = key.rpartition("_")
+        if suffix in changes and canonical(stem) in Channel.names():
+            changes[suffix][canonical(stem)] = value
+        elif canonical(key) in Channel.names():
+            for fields in changes.values():
+                fields.setdefault(canonical(key), value)
+        else:
+            raise unknown_keyword(key, keywords(), "a keyword of heat_engine")
+    channels = {}
+    for name, channel in given.items():
+        if channel is not None and not isinstance(channel, Channel):
+            raise ParameterError(f"channel_{name}", f"expected a Channel, got {channel!r}")
+        try:
+            channels[name] = Channel.of(channel or CHANNELS[name], **changes[name])
+        except ParameterError as err:
+            raise ParameterError(f"{err.name}_{name}", str(err).split(": ", 1)[1]) from None
+        if channels[name].bullet_walls != "exchange":
+            raise ParameterError(f"bullet_walls_{name}", "the engine's channels exchange "
+                                 "their bullets with the reservoirs")
+    if channels["a"].m_bullet != channels["b"].m_bullet:
+        raise ParameterError("m_bullet_b", "the reservoirs hold one gas: both channels' "
+                             "bullets have one mass")
+    return channels
 
 
 def _engine_snapshot(channels, reservoir):
     return {"flows": [c.state.flows.copy() for c in channels],
             "bullets": [c.bullets() for c in channels],
             "energy": [c.state.energy() for c in channels],
+            "dissipated": [float(c.state.scalars[S_DISSIPATED]) for c in channels],
             "reservoir": (reservoir["hot"], reservoir["cold"])}
 
 
@@ -197,7 +254,8 @@ def _engine_dataset(channels, snapshots, block_length, T_hot, T_cold, V, time_ax
     for k, c in enumerate(channels):
         first, last = snapshots[0], snapshots[-1]
         check_bookkeeping(first["flows"][k], last["flows"][k], first["bullets"][k],
-                          last["bullets"][k], first["energy"][k], last["energy"][k], 0.0)
+                          last["bullets"][k], first["energy"][k], last["energy"][k],
+                          last["dissipated"][k] - first["dissipated"][k])
     flows = np.array([[s["flows"][k] for k in range(2)] for s in snapshots])  # (t, ch, 16)
     d = np.diff(flows, axis=0)
     # particle current hot -> cold in each channel: mean of the two ends

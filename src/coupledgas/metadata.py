@@ -133,18 +133,10 @@ VARIABLES = {
     "time": ("time since the engine started", "time"),
     "T_hot": ("temperature of the hot reservoir", "energy"),
     "T_cold": ("temperature of the cold reservoir", "energy"),
-    "length_a": ("length of channel A", "length"),
-    "length_b": ("length of channel B", "length"),
-    "barrier_a": ("barrier of channel A", "energy"),
-    "barrier_b": ("barrier of channel B", "energy"),
     "load_a": ("load U_A", "energy"),
     "load_b": ("load U_B", "energy"),
     "reservoir_particles": ("bullets in each reservoir at the start", "1"),
     "reservoir_volume": ("volume of each reservoir", "length"),
-    "rods_a": ("rods in channel A", "1"),
-    "rods_b": ("rods in channel B", "1"),
-    "dissipation_a": ("dissipated fraction delta in channel A", "1"),
-    "dissipation_b": ("dissipated fraction delta in channel B", "1"),
     "slice_time": ("interval of the reservoirs' updates", "time"),
     # the engine in linear response (``linear_response``)
     "YT": ("figure of merit YT", "1"),
@@ -164,6 +156,8 @@ SUFFIXES = {
     "_block": "{} in each block",
     "_replica": "{} of each replica",
     "_series": "{} over time",
+    "_a": "{} of channel A",  # the heat engine's channels (``heat_engine``)
+    "_b": "{} of channel B",
 }
 
 #: the coordinates that hold times (CF ``standard_name``)

@@ -55,8 +55,10 @@ from ._version import __version__
 from .metadata import describe
 from .observables import block_covariance
 from .params import (
+    Channel,
     ParameterError,
     RunParams,
+    canonical,
     number,
     precision_target,
     unknown_keyword,
@@ -196,18 +198,25 @@ def propagate(values, covariance, T, mu, samples=20000, seed=0):
     return out
 
 
-def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
-            n_rods=None, rod_walls="thermal", method="forces", force=FORCE,
-            symmetric=True, extrapolate=True, t_transient=None, t_measure=100000.0,
-            rel_err=None, t_max=None, block_time=BLOCK_TIME, replicas=1, workers=1,
-            seed=1, interaction_range=0.0) -> xr.Dataset:
+def onsager(channel: Channel | None = None, T=1.0, mu=1.5, *, method="forces",
+            force=FORCE, symmetric=True, extrapolate=True, t_transient=None,
+            t_measure=100000.0, rel_err=None, t_max=None, block_time=BLOCK_TIME,
+            replicas=1, workers=1, seed=1, **channel_fields) -> xr.Dataset:
     """Onsager matrix L_rr, L_ru, L_ur, L_uu and sigma, kappa, S, ZT with errors.
 
     Parameters
     ----------
-    length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, t_transient, seed,
-    interaction_range
-        As for ``simulate``; (T, mu) is the equilibrium state the forces perturb.
+    channel : Channel, optional
+        The channel (default ``Channel()``, the Letter's at L = 20, h = 1), with any
+        rule: passing rules, dissipation and where it acts, rod walls, a finite range.
+        Its bullets must be exchanged with the reservoirs.
+    T, mu : float
+        The equilibrium state the forces perturb.
+    **channel_fields
+        ``Channel`` fields that replace the record's (``length=80``, ``barrier=0.5``,
+        ``passing="smooth"``, ...).
+    t_transient, seed
+        As for ``simulate``.
     method : {"forces", "fluctuation"}
         See the module docstring (forces is the default: more precise per CPU second).
     force : float
@@ -243,11 +252,11 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
         (``metadata``).
     """
     setup, base, t_max = _checked(
-        length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
-        n_rods=n_rods, rod_walls=rod_walls, method=method, force=force, symmetric=symmetric,
+        channel=channel, T=T, mu=mu, method=method, force=force, symmetric=symmetric,
         extrapolate=extrapolate, t_transient=t_transient, t_measure=t_measure,
         rel_err=rel_err, t_max=t_max, block_time=block_time, replicas=replicas,
-        workers=workers, seed=seed, interaction_range=interaction_range)
+        workers=workers, seed=seed, **channel_fields)
+    length = base.length
     force = float(force)
     points = force_points(method, force, symmetric, extrapolate)
     jobs = []
@@ -301,6 +310,27 @@ def onsager(length=20.0, barrier=1.0, T=1.0, mu=1.5, *, m_bullet=1.0, m_rod=0.5,
     return describe(xr.Dataset({k: ((), v) for k, v in data.items()}, attrs=attrs))
 
 
+def keywords() -> tuple[str, ...]:
+    """Every keyword ``onsager`` takes: its own and the ``Channel`` fields."""
+    own = tuple(n for n in inspect.signature(onsager).parameters if n != "channel_fields")
+    return own + Channel.names()
+
+
+def bound(**parameters) -> dict:
+    """The keywords of an ``onsager`` call with its defaults filled in, the channel's
+    fields among them (flat, aliases resolved); an unknown keyword raises
+    ``ParameterError`` naming the closest known one."""
+    parameters = {canonical(n): v for n, v in parameters.items()}
+    unknown = sorted(set(parameters) - set(keywords()))
+    if unknown:
+        raise unknown_keyword(unknown[0], keywords(), "a keyword of onsager")
+    arguments = inspect.signature(onsager).bind(**parameters)
+    arguments.apply_defaults()
+    arguments = dict(arguments.arguments)
+    channel_fields = arguments.pop("channel_fields", {})
+    return {**arguments, **channel_fields}
+
+
 def check(**parameters) -> None:
     """Check the keywords of ``onsager`` without running anything.
 
@@ -309,25 +339,19 @@ def check(**parameters) -> None:
     ParameterError
         Naming the first bad keyword (an unknown one included).
     """
-    signature = inspect.signature(onsager)
-    unknown = sorted(set(parameters) - set(signature.parameters))
-    if unknown:
-        raise unknown_keyword(unknown[0], signature.parameters, "a keyword of onsager")
-    bound = signature.bind(**parameters)
-    bound.apply_defaults()
-    _checked(**bound.arguments)
+    _checked(**bound(**parameters))
 
 
-def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, method, force,
-             symmetric, extrapolate, t_transient, t_measure, rel_err, t_max, block_time, replicas,
-             workers, seed, interaction_range):
+def _checked(*, channel, T, mu, method, force, symmetric, extrapolate, t_transient,
+             t_measure, rel_err, t_max, block_time, replicas, workers, seed,
+             **channel_fields):
     """Check every keyword of ``onsager``; a bad one raises ParameterError.
 
     Returns
     -------
     tuple
-        The runs' common settings (a dict), their ``RunParams`` at zero force, and
-        ``t_max`` (its default with ``rel_err``).
+        The runs' common settings (a dict of ``RunParams.create`` keywords), their
+        ``RunParams`` at zero force, and ``t_max`` (its default with ``rel_err``).
     """
     if method not in METHODS:
         raise ParameterError("method", f"must be one of {', '.join(METHODS)}, got {method!r}")
@@ -336,10 +360,12 @@ def _checked(*, length, barrier, T, mu, m_bullet, m_rod, n_rods, rod_walls, meth
             raise ParameterError(name, f"must be true or false, got {value!r}")
     if method == "forces" and extrapolate and not symmetric:
         raise ParameterError("extrapolate", "needs central differences (symmetric)")
-    setup = dict(length=length, barrier=barrier, T=T, mu=mu, m_bullet=m_bullet, m_rod=m_rod,
-                 n_rods=n_rods, rod_walls=rod_walls, t_transient=t_transient,
-                 t_measure=t_measure, seed=seed, interaction_range=interaction_range)
+    setup = dict(channel=channel, T=T, mu=mu, t_transient=t_transient, t_measure=t_measure,
+                 seed=seed, **channel_fields)
     base = RunParams.create(**setup)
+    if base.bullet_walls != "exchange":
+        raise ParameterError("bullet_walls", "an Onsager matrix needs bullets exchanged "
+                             f"with the reservoirs (exchange), got {base.bullet_walls!r}")
     force, block_time = number("force", force), number("block_time", block_time)
     if method == "forces" and not (force > 0 and np.isfinite(force)):
         raise ParameterError("force", f"must be positive, got {force:g}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 
 from . import thermo
 
@@ -184,48 +184,49 @@ def default_transient(length: float) -> float:
 
 
 @dataclass(frozen=True)
-class RunParams:
-    """All parameters of one open-channel run.
+class Channel:
+    """A channel as a value: its size, particles, walls and encounter rule.
+
+    Everything of a run that is neither its reservoirs nor its measurement, with the
+    Letter's defaults (docs/model.md). ``onsager`` takes one channel, ``heat_engine``
+    two, ``RunParams.create`` its fields as keywords. Each field is checked when the
+    record is built: a bad one raises ``ParameterError`` naming it.
 
     Attributes
     ----------
     length : float
-        Channel length L.
+        Channel length L > 0.
     barrier : float
         Pass-through barrier h >= 0 (``inf`` allowed: the hard-point gas).
-    T_left, T_right, mu_left, mu_right : float
-        Reservoir temperatures (> 0) and chemical potentials.
-    F_rho, F_u : float
-        The forces mu_L/T_L - mu_R/T_R and 1/T_R - 1/T_L: as given, when the run was
-        specified by forces (so that 0 stays exactly 0), else computed.
     m_bullet, m_rod : float
-        Masses M1 (exchanged species) and M2.
-    n_rods : int
-        Number of rods; default round(rho(T, mu) L / 2) at the mean reservoir state
-        (T, mu) = ((T_L + T_R) / 2, (mu_L + mu_R) / 2), or at the ``T`` and ``mu`` given
-        with the forces.
-    n_bullets : int
-        Bullets of a closed channel (``bullet_walls`` thermal or specular); default
-        round(rho(T, mu) L). -1 when the bullets are exchanged (their number fluctuates).
+        Masses M1 (exchanged species) and M2, > 0.
+    n_rods : int, optional
+        Number of rods; None: round(rho(T, mu) L / 2) at the mean reservoir state
+        (T, mu), resolved when a run is built.
+    n_bullets : int, optional
+        Bullets of a closed channel (``bullet_walls`` thermal or specular); None:
+        round(rho(T, mu) L). Must stay None when the bullets are exchanged.
     rod_walls, bullet_walls : str
-        Wall rule per species, the same at both ends: ``exchange`` (bullets only:
-        absorbed and injected), ``thermal`` (re-emitted with a fresh flux-Maxwellian
-        speed at the wall's temperature) or ``specular`` (speed unchanged).
+        Wall rule per species, the same at both ends (``WALL_RULES``): ``exchange``
+        (bullets only: absorbed and injected), ``thermal`` (re-emitted with a fresh
+        flux-Maxwellian speed at the wall's temperature) or ``specular`` (speed
+        unchanged).
     dissipation : float
         Fraction delta in [0, 1) of the pair's relative kinetic energy E_rel lost at an
         encounter (slides, "Introducing dissipation"); the centre-of-mass velocity is kept.
-    dissipate_at : {"pass", "collision", "both"}
-        Where delta acts: when the pair squeezes past (the default: the slides' particles
-        lose energy squeezing their way past each other in a narrow channel), when it
-        bounces back, or at both.
+    dissipate_at : str
+        Where delta acts (``DISSIPATION_PLACES``): when the pair squeezes past (the
+        default: the slides' particles lose energy squeezing their way past each other
+        in a narrow channel), when it bounces back, or at both.
     collapse_time : float
         t_c >= 0 of the TC model (Luding and McNamara), used where bounces dissipate: a
         bounce of a particle that bounced less than t_c before is elastic, which
         prevents inelastic collapse. 0 switches it off.
-    passing : {"threshold", "smooth", "quantum"}
-        Passing rule: E_rel > h (the Letter); probability 1 / (1 + exp((h - E_rel) / w));
-        or the transmission probability of a square barrier of height h and width a
-        for the relative motion (reduced mass, hbar = 1). See ``kernel.encounter``.
+    passing : str
+        Passing rule (``PASSING_RULES``): E_rel > h (the Letter); probability
+        1 / (1 + exp((h - E_rel) / w)); or the transmission probability of a square
+        barrier of height h and width a for the relative motion (reduced mass, hbar = 1).
+        See ``kernel.encounter``.
     passing_width : float
         w > 0 of the smooth rule (energy units).
     barrier_width : float
@@ -236,6 +237,103 @@ class RunParams:
         barrier). For r > 0 pairs inside each other's shoulder cross freely, the
         encounter rule is the threshold rule without dissipation, and r < L / 2
         (``kernel.shoulders``).
+    """
+
+    length: float = 20.0
+    barrier: float = 1.0
+    m_bullet: float = 1.0
+    m_rod: float = 0.5
+    n_rods: int | None = None
+    n_bullets: int | None = None
+    rod_walls: str = "thermal"
+    bullet_walls: str = "exchange"
+    dissipation: float = 0.0
+    dissipate_at: str = "pass"
+    collapse_time: float = COLLAPSE_TIME
+    passing: str = "threshold"
+    passing_width: float = 0.1
+    barrier_width: float = 1.0
+    interaction_range: float = 0.0
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        put("length", positive("length", self.length))
+        put("barrier", non_negative("barrier", self.barrier, allow_inf=True))
+        put("m_bullet", positive("m_bullet", self.m_bullet))
+        put("m_rod", positive("m_rod", self.m_rod))
+        _choice("rod_walls", self.rod_walls, WALL_RULES[1:])
+        _choice("bullet_walls", self.bullet_walls, WALL_RULES)
+        for name in ("n_rods", "n_bullets"):
+            if getattr(self, name) is not None:
+                put(name, _count(name, getattr(self, name), 0))
+        if self.bullet_walls == "exchange" and self.n_bullets is not None:
+            raise ParameterError("n_bullets", "applies only to a closed channel "
+                                 "(bullet walls thermal or specular)")
+        dissipation = non_negative("dissipation", self.dissipation)
+        if dissipation >= 1:
+            raise ParameterError("dissipation", f"must lie in [0, 1), got {dissipation:g}")
+        put("dissipation", dissipation)
+        _choice("dissipate_at", self.dissipate_at, DISSIPATION_PLACES)
+        put("collapse_time", non_negative("collapse_time", self.collapse_time))
+        _choice("passing", self.passing, PASSING_RULES)
+        put("passing_width", positive("passing_width", self.passing_width))
+        put("barrier_width", non_negative("barrier_width", self.barrier_width))
+        reach = non_negative("interaction_range", self.interaction_range)
+        if reach > 0:
+            if reach >= self.length / 2:
+                raise ParameterError("interaction_range", f"must be below L / 2 = "
+                                     f"{self.length / 2:g}, got {reach:g}")
+            if self.passing != "threshold" or self.dissipation > 0:
+                raise ParameterError("interaction_range", "a barrier of finite range "
+                                     "takes the threshold passing rule and no dissipation")
+        put("interaction_range", reach)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The channel's fields, in order."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def of(cls, channel: Channel | None = None, **changes) -> Channel:
+        """``channel`` (default ``Channel()``) with the fields in ``changes`` replaced.
+
+        Aliases (``ALIASES``: ``rods``, ``range``, ...) are read as the fields they stand
+        for; a keyword that is no field raises ``ParameterError`` naming the closest one.
+        """
+        changes = {canonical(name): value for name, value in changes.items()}
+        unknown = sorted(set(changes) - set(cls.names()))
+        if unknown:
+            raise unknown_keyword(unknown[0], cls.names(), "a channel parameter")
+        return replace(channel or cls(), **changes)
+
+    def keywords(self) -> dict:
+        """The fields as keywords of ``RunParams.create`` (None ones left to defaults)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """All parameters of one open-channel run: a ``Channel``'s fields, its reservoirs and
+    its measurement, flat.
+
+    Attributes
+    ----------
+    length, barrier, m_bullet, m_rod, rod_walls, bullet_walls, dissipation, dissipate_at, \
+collapse_time, passing, passing_width, barrier_width, interaction_range
+        The channel's, as in ``Channel`` (the ``channel`` property gives it back).
+    n_rods : int
+        Number of rods (resolved: ``Channel.n_rods`` None gives round(rho(T, mu) L / 2)
+        at the mean reservoir state, or at the ``T`` and ``mu`` given with the forces).
+    n_bullets : int
+        Bullets of a closed channel; -1 when the bullets are exchanged (their number
+        fluctuates).
+    T_left, T_right, mu_left, mu_right : float
+        Reservoir temperatures (> 0) and chemical potentials.
+    F_rho, F_u : float
+        The forces mu_L/T_L - mu_R/T_R and 1/T_R - 1/T_L: as given, when the run was
+        specified by forces (so that 0 stays exactly 0), else computed.
     t_transient : float
         Discarded transient; default ``default_transient(length)``, max(200, L^2 / 2).
     t_measure : float
@@ -247,42 +345,40 @@ class RunParams:
         (``SeedSequence(seed).spawn``), an independent replica.
     """
 
-    length: float = 20.0
-    barrier: float = 1.0
+    length: float = Channel.length
+    barrier: float = Channel.barrier
     T_left: float = 1.0
     T_right: float = 1.0
     mu_left: float = 1.5
     mu_right: float = 1.5
     F_rho: float = 0.0
     F_u: float = 0.0
-    m_bullet: float = 1.0
-    m_rod: float = 0.5
+    m_bullet: float = Channel.m_bullet
+    m_rod: float = Channel.m_rod
     n_rods: int = 0
     n_bullets: int = -1
-    rod_walls: str = "thermal"
-    bullet_walls: str = "exchange"
-    dissipation: float = 0.0
-    dissipate_at: str = "pass"
-    collapse_time: float = COLLAPSE_TIME
-    passing: str = "threshold"
-    passing_width: float = 0.1
-    barrier_width: float = 1.0
-    interaction_range: float = 0.0
+    rod_walls: str = Channel.rod_walls
+    bullet_walls: str = Channel.bullet_walls
+    dissipation: float = Channel.dissipation
+    dissipate_at: str = Channel.dissipate_at
+    collapse_time: float = Channel.collapse_time
+    passing: str = Channel.passing
+    passing_width: float = Channel.passing_width
+    barrier_width: float = Channel.barrier_width
+    interaction_range: float = Channel.interaction_range
     t_transient: float = 200.0
     t_measure: float = 100000.0
     seed: int = 1
     replica: int = -1
 
     @classmethod
-    def create(cls, *, length=20.0, barrier=1.0, T=1.0, mu=1.5, F_rho=None, F_u=None,
-               T_left=None, T_right=None, mu_left=None, mu_right=None, m_bullet=1.0,
-               m_rod=0.5, n_rods=None, n_bullets=None, rod_walls="thermal",
-               bullet_walls="exchange", dissipation=0.0, dissipate_at="pass",
-               collapse_time=COLLAPSE_TIME, passing="threshold", passing_width=0.1,
-               barrier_width=1.0, interaction_range=0.0, t_transient=None,
-               t_measure=100000.0, seed=1, replica=-1):
+    def create(cls, *, channel: Channel | None = None, T=1.0, mu=1.5, F_rho=None,
+               F_u=None, T_left=None, T_right=None, mu_left=None, mu_right=None,
+               t_transient=None, t_measure=100000.0, seed=1, replica=-1, **channel_fields):
         """Validate user input and build the parameters.
 
+        Give the channel as ``channel`` (default ``Channel()``) and/or its fields as
+        keywords (``length=80``, ``passing="smooth"``, ...; they replace the record's).
         Give the reservoirs either as forces ``F_rho``, ``F_u`` (default 0) around ``T``,
         ``mu``, or as ``T_left``, ``T_right``, ``mu_left``, ``mu_right`` (missing ones
         default to ``T`` and ``mu``). Raises ``ParameterError`` naming the bad parameter.
@@ -309,57 +405,34 @@ class RunParams:
             if not (T_left > 0 and T_right > 0):
                 raise ParameterError("F_u", f"makes a reservoir temperature non-positive "
                                      f"(T_left={T_left:g}, T_right={T_right:g})")
-        length = positive("length", length)
-        barrier = non_negative("barrier", barrier, allow_inf=True)
-        m_bullet = positive("m_bullet", m_bullet)
-        m_rod = positive("m_rod", m_rod)
-        _choice("rod_walls", rod_walls, WALL_RULES[1:])
-        _choice("bullet_walls", bullet_walls, WALL_RULES)
-        dissipation = non_negative("dissipation", dissipation)
-        if dissipation >= 1:
-            raise ParameterError("dissipation", f"must lie in [0, 1), got {dissipation:g}")
-        _choice("dissipate_at", dissipate_at, DISSIPATION_PLACES)
-        collapse_time = non_negative("collapse_time", collapse_time)
-        _choice("passing", passing, PASSING_RULES)
-        passing_width = positive("passing_width", passing_width)
-        barrier_width = non_negative("barrier_width", barrier_width)
-        interaction_range = non_negative("interaction_range", interaction_range)
-        if interaction_range > 0:
-            if interaction_range >= length / 2:
-                raise ParameterError("interaction_range", f"must be below L / 2 = "
-                                     f"{length / 2:g}, got {interaction_range:g}")
-            if passing != "threshold" or dissipation > 0:
-                raise ParameterError("interaction_range", "a barrier of finite range "
-                                     "takes the threshold passing rule and no dissipation")
-        t_transient = non_negative("t_transient", default_transient(length)
+        if channel is not None and not isinstance(channel, Channel):
+            raise ParameterError("channel", f"expected a Channel, got {channel!r}")
+        unknown = sorted({canonical(n) for n in channel_fields} - set(Channel.names()))
+        if unknown:
+            raise unknown_keyword(unknown[0], cls.names())
+        channel = Channel.of(channel, **channel_fields)
+        t_transient = non_negative("t_transient", default_transient(channel.length)
                                    if t_transient is None else t_transient)
         t_measure = positive("t_measure", t_measure)
-        n_rods = _count("n_rods", n_rods, round(float(thermo.density(T, mu)) * length / 2.0))
-        if bullet_walls == "exchange":
-            if n_bullets is not None:
-                raise ParameterError("n_bullets", "applies only to a closed channel "
-                                     "(bullet walls thermal or specular)")
+        density = float(thermo.density(T, mu))
+        n_rods = round(density * channel.length / 2.0) if channel.n_rods is None \
+            else channel.n_rods
+        if channel.bullet_walls == "exchange":
             n_bullets = -1
         else:
-            n_bullets = _count("n_bullets", n_bullets,
-                               round(float(thermo.density(T, mu)) * length))
+            n_bullets = round(density * channel.length) if channel.n_bullets is None \
+                else channel.n_bullets
         try:
             seed = int(seed)
         except (TypeError, ValueError):
             raise ParameterError("seed", f"expected an integer, got {seed!r}") from None
         if seed < 0:
             raise ParameterError("seed", f"must be >= 0, got {seed}")
-        replica = int(replica)
-        return cls(length=length, barrier=barrier, T_left=float(T_left),
-                   T_right=float(T_right), mu_left=float(mu_left), mu_right=float(mu_right),
-                   F_rho=float(F_rho), F_u=float(F_u),
-                   m_bullet=m_bullet, m_rod=m_rod, n_rods=n_rods, n_bullets=n_bullets,
-                   rod_walls=rod_walls,
-                   bullet_walls=bullet_walls, dissipation=dissipation,
-                   dissipate_at=dissipate_at, collapse_time=collapse_time, passing=passing,
-                   passing_width=passing_width, barrier_width=barrier_width,
-                   interaction_range=interaction_range, t_transient=t_transient,
-                   t_measure=t_measure, seed=seed, replica=replica)
+        return cls(**{**asdict(channel), "n_rods": int(n_rods), "n_bullets": int(n_bullets)},
+                   T_left=float(T_left), T_right=float(T_right), mu_left=float(mu_left),
+                   mu_right=float(mu_right), F_rho=float(F_rho), F_u=float(F_u),
+                   t_transient=t_transient, t_measure=t_measure, seed=seed,
+                   replica=int(replica))
 
     @property
     def T(self) -> float:
@@ -384,10 +457,20 @@ class RunParams:
         return (float(thermo.injection_rate(self.T_left, self.mu_left, self.m_bullet)),
                 float(thermo.injection_rate(self.T_right, self.mu_right, self.m_bullet)))
 
+    @property
+    def channel(self) -> Channel:
+        """The channel of the run, as a value (rod and bullet numbers resolved)."""
+        values = {name: getattr(self, name) for name in Channel.names()}
+        if self.bullet_walls == "exchange":
+            values["n_bullets"] = None
+        return Channel(**values)
+
     @classmethod
     def names(cls) -> tuple[str, ...]:
-        """The keywords of ``create``: every parameter a run, a sweep or the CLI can set."""
-        return tuple(inspect.signature(cls.create).parameters)
+        """Every parameter a run, a sweep or the CLI can set: the channel's fields and the
+        other keywords of ``create``."""
+        own = inspect.signature(cls.create).parameters
+        return Channel.names() + tuple(n for n in own if n not in ("channel", "channel_fields"))
 
     def as_attrs(self) -> dict:
         """Parameters as netCDF-safe attributes (floats, ints, strings)."""

@@ -92,6 +92,7 @@ from .observables import block_estimate
 from .onsager import (
     ENTRIES,
     _checked,
+    bound,
     force_points,
     forces_entries,
     measurement_groups,
@@ -772,9 +773,7 @@ def onsager_runs(settings: dict) -> tuple:
         (replicas not repeated), each with its share of ``t_measure``; the number of
         replicas; the bound keywords of ``onsager`` with defaults; t_max)
     """
-    bound = inspect.signature(onsager).bind(**settings)
-    bound.apply_defaults()
-    kw = dict(bound.arguments)
+    kw = bound(**settings)
     setup, _, t_max = _checked(**kw)
     points = force_points(kw["method"], float(kw["force"]), kw["symmetric"],
                           kw["extrapolate"])

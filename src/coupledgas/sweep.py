@@ -82,7 +82,6 @@ retries a point whose worker died.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import sys
@@ -100,9 +99,12 @@ import xarray as xr
 from .checkpoint import load, load_final_state, save_final_state
 from .execute import execute
 from .files import remove_stale_temporaries, write_netcdf, write_text
+from .heat_engine import ALIASES as ENGINE_ALIASES
 from .heat_engine import heat_engine
+from .heat_engine import keywords as engine_keywords
 from .metadata import describe
 from .onsager import ENTRIES, check, onsager
+from .onsager import keywords as onsager_keywords
 from .params import (
     ALIASES,
     ParameterError,
@@ -260,8 +262,8 @@ def _run(params, options, checkpoint, link=None):
 
 
 def _engine_parameters():
-    """``heat_engine``'s keywords."""
-    return tuple(inspect.signature(heat_engine).parameters)
+    """``heat_engine``'s keywords (each channel's fields among them) but the records."""
+    return tuple(n for n in engine_keywords() if n not in ("channel_a", "channel_b"))
 
 
 def _engine(params, options, checkpoint, link=None):
@@ -270,9 +272,9 @@ def _engine(params, options, checkpoint, link=None):
 
 
 def _onsager_parameters():
-    """``onsager``'s keywords but ``workers``."""
+    """``onsager``'s keywords (the channel's fields among them) but ``workers``."""
     # a point is one process: a sweep spreads its points, not an Onsager matrix's runs
-    return tuple(n for n in inspect.signature(onsager).parameters if n != "workers")
+    return tuple(n for n in onsager_keywords() if n not in ("workers", "channel"))
 
 
 def _onsager_params(settings, replica):
@@ -292,9 +294,10 @@ KINDS = {
                      _run_options, RunParams.identity, _run, SCALARS, OPTIONAL_SCALARS,
                      replicas=True, aliases=ALIASES),
     "engine": PointKind("a heat-engine", _engine_parameters, _keywords, _no_options,
-                        _as_given, _engine, ENGINE_SCALARS),
+                        _as_given, _engine, ENGINE_SCALARS, aliases=ENGINE_ALIASES),
     "onsager": PointKind("an Onsager", _onsager_parameters, _onsager_params, _no_options,
-                         _as_given, _onsager, ONSAGER_SCALARS, ONSAGER_OPTIONAL),
+                         _as_given, _onsager, ONSAGER_SCALARS, ONSAGER_OPTIONAL,
+                         aliases=ALIASES),
 }
 
 
