@@ -55,6 +55,8 @@ from ._version import __version__
 from .metadata import describe
 from .observables import block_covariance
 from .params import (
+    LETTER_MU,
+    LETTER_T,
     Channel,
     ParameterError,
     RunParams,
@@ -198,7 +200,7 @@ def propagate(values, covariance, T, mu, samples=20000, seed=0):
     return out
 
 
-def onsager(channel: Channel | None = None, T=1.0, mu=1.5, *, method="forces",
+def onsager(channel: Channel | None = None, T=LETTER_T, mu=LETTER_MU, *, method="forces",
             force=FORCE, symmetric=True, extrapolate=True, t_transient=None,
             t_measure=100000.0, rel_err=None, t_max=None, block_time=BLOCK_TIME,
             replicas=1, workers=1, seed=1, **channel_fields) -> xr.Dataset:

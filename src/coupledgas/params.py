@@ -25,6 +25,9 @@ DISSIPATION_PLACES = ("pass", "collision", "both")
 #: over t_c = 3e-3 .. 3e-2 the currents at delta = 0.1 agree within errors
 #: (docs/results.md, "Lossy bounces and t_c").
 COLLAPSE_TIME = 1e-2
+#: the Letter's reservoir state: temperature T and chemical potential mu around which
+#: the forces act (docs/model.md; its density rho(1, 1.5) = e^1.5 is about 4.48)
+LETTER_T, LETTER_MU = 1.0, 1.5
 
 
 class ParameterError(ValueError):
@@ -347,10 +350,10 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
 
     length: float = Channel.length
     barrier: float = Channel.barrier
-    T_left: float = 1.0
-    T_right: float = 1.0
-    mu_left: float = 1.5
-    mu_right: float = 1.5
+    T_left: float = LETTER_T
+    T_right: float = LETTER_T
+    mu_left: float = LETTER_MU
+    mu_right: float = LETTER_MU
     F_rho: float = 0.0
     F_u: float = 0.0
     m_bullet: float = Channel.m_bullet
@@ -372,7 +375,7 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
     replica: int = -1
 
     @classmethod
-    def create(cls, *, channel: Channel | None = None, T=1.0, mu=1.5, F_rho=None,
+    def create(cls, *, channel: Channel | None = None, T=LETTER_T, mu=LETTER_MU, F_rho=None,
                F_u=None, T_left=None, T_right=None, mu_left=None, mu_right=None,
                t_transient=None, t_measure=100000.0, seed=1, replica=-1, **channel_fields):
         """Validate user input and build the parameters.

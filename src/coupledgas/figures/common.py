@@ -12,6 +12,7 @@ import numpy as np
 import xarray as xr
 
 from ..files import atomic_path
+from ..params import LETTER_MU, LETTER_T
 
 PRESETS = ("quick", "paper")
 
@@ -22,8 +23,6 @@ PAPER_REL_ERR = 0.005
 PAPER_T_MAX = 1e8
 #: the Supplement's channel lengths (Figs. 6-9)
 SIZES = {"quick": (20.0, 40.0, 80.0), "paper": (20.0, 40.0, 80.0, 160.0, 320.0)}
-#: the Letter's mean reservoir state
-LETTER_T, LETTER_MU = 1.0, 1.5
 #: a domain is pure where <m(x)> is within this fraction of (M1 - M2) of one mass
 PURE = 0.01
 

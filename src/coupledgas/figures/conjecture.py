@@ -24,8 +24,8 @@ import xarray as xr
 from .. import thermo
 from ..critical import power_law, scan_result, scan_specs
 from ..heat_engine import linear_response
-from ..params import RunParams
-from .common import LETTER_MU, LETTER_T, _matrix, _pyplot, _save, rounded
+from ..params import LETTER_MU, LETTER_T, RunParams
+from .common import _matrix, _pyplot, _save, rounded
 
 #: the barriers scanned per length: four around h* of linear response (the slides'
 #: h* ~ L^-1/2 from h*(20) ~ 0.6), the outer two confirming the signs, then larger ones

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import LETTER_MU, LETTER_T, PAPER_T_MEASURE, _pyplot, _save
+from ..params import LETTER_MU, LETTER_T
+from .common import PAPER_T_MEASURE, _pyplot, _save
 
 #: the Letter's Fig. 2 point, where the particle current is inverse without dissipation
 ICC_POINT = {"barrier": 1.0, "T": LETTER_T, "mu": LETTER_MU, "F_u": 0.3, "F_rho": 0.0,

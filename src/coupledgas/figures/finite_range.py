@@ -12,7 +12,8 @@ neighbours overlap.
 from __future__ import annotations
 
 from .. import thermo
-from .common import LETTER_MU, LETTER_T, PAPER_T_MEASURE, _pyplot, _save
+from ..params import LETTER_MU, LETTER_T
+from .common import PAPER_T_MEASURE, _pyplot, _save
 from .encounters import _inverse, _last_inverse, _rounded
 
 LENGTHS = [20.0, 40.0]

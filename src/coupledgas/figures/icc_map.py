@@ -35,9 +35,9 @@ import math
 
 import numpy as np
 
-from ..params import RunParams
+from ..params import LETTER_MU, LETTER_T, RunParams
 from ..thermo import density
-from .common import LETTER_MU, LETTER_T, _pyplot, _save, rounded
+from .common import _pyplot, _save, rounded
 from .encounters import Z_INVERSE
 
 #: the mass ratios M2/M1 (= m_rod, m_bullet = 1), on both sides of 1; the Letter's is 0.5

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..critical import _root, power_law
 from ..onsager import ENTRIES, force_points, forces_entries, measured_currents, propagate
-from .common import LETTER_MU, LETTER_T, PURE, _domain_extent, _pyplot, _save, rounded
+from ..params import LETTER_MU, LETTER_T
+from .common import PURE, _domain_extent, _pyplot, _save, rounded
 from .letter import FIG4_FORCE, _fig5_analysis, _fig5_profile_panel
 from .supplement import FIG9_COEFFICIENTS, coefficient_panels
 

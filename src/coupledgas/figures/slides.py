@@ -13,7 +13,8 @@ import xarray as xr
 
 from .. import thermo
 from ..heat_engine import linear_response
-from .common import LETTER_MU, PAPER_T_MEASURE, PURE, _first_crossing, _matrix, _pyplot, _save
+from ..params import LETTER_MU
+from .common import PAPER_T_MEASURE, PURE, _first_crossing, _matrix, _pyplot, _save
 
 # --- heat conduction and the nonequilibrium phase transition (slides; PRL 118, 040601) ---
 
