@@ -2,8 +2,10 @@
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from coupledgas import Channel, ParameterError, RunParams, heat_engine, onsager, simulate
+from coupledgas.cli import main
 from coupledgas.onsager import check
 
 Z = 4.0
@@ -68,3 +70,22 @@ def test_an_engine_with_loss_at_passes_balances_its_energy_with_the_loss():
     lost = ds.heat_hot.item() - ds.heat_cold.item() - ds.power.item()
     err = np.hypot(ds.heat_hot_err.item(), ds.heat_cold_err.item())
     assert lost > Z * err
+
+
+def test_the_command_line_takes_every_channel_option_for_onsager_and_each_engine_channel(
+        tmp_path):
+    onsager_file, engine_file = tmp_path / "onsager.nc", tmp_path / "engine.nc"
+    assert main(["onsager", "--length", "4", "--rods", "3", "--passing", "smooth",
+                 "--passing-width", "0.3", "--t-transient", "10", "--t-measure", "400",
+                 "--out", str(onsager_file)]) == 0
+    assert main(["heat-engine", "--length-a", "5", "--length-b", "5", "--dissipation-a",
+                 "0.2", "--dissipate-at-a", "collision", "--passing-b", "smooth",
+                 "--t-measure", "200", "--t-transient", "10", "--reservoir-particles", "300",
+                 "--out", str(engine_file)]) == 0
+    with xr.open_dataset(onsager_file) as ds:
+        assert (ds.attrs["passing"], ds.attrs["passing_width"], ds.attrs["n_rods"]) == \
+            ("smooth", 0.3, 3)
+    with xr.open_dataset(engine_file) as ds:
+        assert (ds.attrs["dissipation_a"], ds.attrs["dissipate_at_a"]) == (0.2, "collision")
+        assert (ds.attrs["passing_a"], ds.attrs["passing_b"]) == ("threshold", "smooth")
+        assert ds.attrs["barrier_b"] == 0.0  # channel B's own default stays
