@@ -75,6 +75,15 @@ def test_one_force_given_means_the_other_is_zero(capsys):
     assert (result["F_rho"], result["F_u"]) == (0.2, 0.0)
 
 
+def test_one_replica_on_two_workers_reports_no_spread_of_replicas(capsys):
+    # a spread of replicas needs two of them: a single one reports none (and no error)
+    assert main(["run", "--length", "4", "--t-measure", "200", "--workers", "2"]) == 0
+    assert "replicas" not in capsys.readouterr().out
+    assert main(["run", "--length", "4", "--t-measure", "200", "--workers", "2",
+                 "--json"]) == 0
+    assert not any(k.startswith("spread_ratio") for k in json.loads(capsys.readouterr().out))
+
+
 def test_the_default_transient_grows_with_the_relaxation_time_of_the_channel():
     from coupledgas.params import RunParams
 

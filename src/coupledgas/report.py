@@ -97,9 +97,12 @@ def run_summary(ds) -> dict:
         (``J_rho_left``, ...), the parameters (the reservoirs as ``T_L``, ``T_R``,
         ``mu_L``, ``mu_R``, in energy), the counts and times, ``version``.
     """
-    names = RUN_SUMMARY + tuple(name for group in RUN_OPTIONAL
-                                if group[0] in ds.data_vars or group[0] in ds.attrs
-                                for name in group)
+    def present(name):
+        return name in ds.data_vars or name in ds.attrs
+
+    # a group's other names only where set (a single replica has no spread ratio)
+    names = RUN_SUMMARY + tuple(name for group in RUN_OPTIONAL if present(group[0])
+                                for name in group if present(name))
     out = {}
     for name in names:
         out.update(_entries(ds, name))
@@ -181,7 +184,7 @@ def run_text(ds) -> str:
     if "rel_err_target" in result:
         rows.append(f"precision target {result['rel_err_target']:g}: " + (
             "reached" if result["target_reached"] else "NOT reached by t-max"))
-    if "replicas" in result:
+    if "spread_ratio_range" in result:  # two replicas or more
         low, high = result["spread_ratio_range"]
         rows.append(f"{result['replicas']} replicas; variance of their values / mean squared "
                     f"error: {result['spread_ratio_J_rho']:.2f} (J_rho), "
