@@ -30,8 +30,8 @@ PACKAGE = "coupledgas"
 INTERNAL = ("kernel", "cli", "__main__")
 #: the modules in the order of the data flow (DESIGN.md); others follow alphabetically
 ORDER = ("params", "thermo", "simulate", "observables", "onsager", "replicas", "sweep",
-         "heat_engine", "critical", "ring", "figures", "plot", "progress", "files",
-         "checkpoint")
+         "heat_engine", "critical", "ring", "spacetime", "spacetime_pictures", "movie",
+         "figures", "plot", "report", "progress", "files", "checkpoint")
 
 
 def toplevel_names() -> list[str]:

@@ -487,7 +487,8 @@ def spacetime_command(
                                         "(netCDF)."),
 ):
     """Space-time picture of one channel: world lines, or a kymograph of <m(x)>."""
-    from .spacetime import parse_window, spacetime
+    from .spacetime import parse_window
+    from .spacetime_pictures import spacetime
 
     fig, ds = spacetime(parse_window(window), mode=mode.value, interval=interval, bins=bins,
                         **channel, **_reservoirs(reservoirs))
@@ -514,7 +515,8 @@ def movie_command(
     fps: float = typer.Option(20.0, "--fps", help="Frames per second."),
 ):
     """Animation of the particles in the channel, with a clock and the running currents."""
-    from .spacetime import movie, parse_window
+    from .movie import movie
+    from .spacetime import parse_window
 
     frames = movie(parse_window(window), out, frame_interval=frame_interval, fps=fps,
                    **channel, **_reservoirs(reservoirs))
