@@ -112,6 +112,8 @@ CHANNEL_HELP = {
 LENGTH = typer.Option(Channel.length, "--length", help=CHANNEL_HELP["length"])
 RANGE = typer.Option(Channel.interaction_range, "--interaction-range", "--range",
                      help=CHANNEL_HELP["interaction_range"])
+TEMPERATURE = typer.Option(LETTER_T, "--T", help="Mean temperature around which forces act.")
+CHEMICAL_POTENTIAL = typer.Option(LETTER_MU, "--mu", help="Mean chemical potential.")
 T_TRANSIENT = typer.Option(None, "--t-transient", help="Discarded time [default: "
                            "max(200, L^2 / 2), the relaxation of the species' segregation].")
 T_MEASURE = typer.Option(100000.0, "--t-measure", help="Measured time.")
@@ -180,10 +182,9 @@ def channel_options(suffix: str = "", label: str = "") -> list[inspect.Parameter
         elif suffix:
             default = None
         annotation = Optional[kind] if default is None else kind
-        option = typer.Option(default, *flags, help=label + CHANNEL_HELP[field])
-        options.append(inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                         default=option, annotation=annotation))
-    return options
+        options.append((name, annotation,
+                        typer.Option(default, *flags, help=label + CHANNEL_HELP[field])))
+    return _group(*options)
 
 
 def _given(options: dict) -> dict:
@@ -213,28 +214,30 @@ def _with_options(**groups):
     return decorate
 
 
+def _group(*options) -> list[inspect.Parameter]:
+    """Options given as (name, type, typer option), as the parameters of one group."""
+    return [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=option,
+                              annotation=annotation) for name, annotation, option in options]
+
+
 #: the reservoirs of an open channel: forces around (T, mu) or the two states, and the seed
-RESERVOIR_OPTIONS = [
-    inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=option,
-                      annotation=annotation) for name, annotation, option in (
-        ("F_rho", Optional[float], typer.Option(
-            None, "--F-rho", help="Force mu_L/T_L - mu_R/T_R. With no force and no "
-            "reservoir state given, the run is the Letter's Fig. 2 point F_rho = 0, "
-            "F_u = 0.3; with one force given, the other is 0.")),
-        ("F_u", Optional[float], typer.Option(None, "--F-u", help="Force 1/T_R - 1/T_L.")),
-        ("T", float, typer.Option(LETTER_T, "--T", help="Mean temperature around which "
-                                  "forces act.")),
-        ("mu", float, typer.Option(LETTER_MU, "--mu", help="Mean chemical potential.")),
-        ("T_left", Optional[float], typer.Option(None, "--T-left", help="Left reservoir "
-                                                 "temperature (instead of the forces).")),
-        ("T_right", Optional[float], typer.Option(None, "--T-right",
-                                                  help="Right reservoir temperature.")),
-        ("mu_left", Optional[float], typer.Option(None, "--mu-left", help="Left reservoir "
-                                                  "chemical potential.")),
-        ("mu_right", Optional[float], typer.Option(None, "--mu-right", help="Right "
-                                                   "reservoir chemical potential.")),
-        ("seed", int, SEED),
-    )]
+RESERVOIR_OPTIONS = _group(
+    ("F_rho", Optional[float], typer.Option(
+        None, "--F-rho", help="Force mu_L/T_L - mu_R/T_R. With no force and no reservoir "
+        "state given, the run is the Letter's Fig. 2 point F_rho = 0, F_u = 0.3; with one "
+        "force given, the other is 0.")),
+    ("F_u", Optional[float], typer.Option(None, "--F-u", help="Force 1/T_R - 1/T_L.")),
+    ("T", float, TEMPERATURE),
+    ("mu", float, CHEMICAL_POTENTIAL),
+    ("T_left", Optional[float], typer.Option(None, "--T-left", help="Left reservoir "
+                                             "temperature (instead of the forces).")),
+    ("T_right", Optional[float], typer.Option(None, "--T-right",
+                                              help="Right reservoir temperature.")),
+    ("mu_left", Optional[float], typer.Option(None, "--mu-left", help="Left reservoir "
+                                              "chemical potential.")),
+    ("mu_right", Optional[float], typer.Option(None, "--mu-right", help="Right reservoir "
+                                               "chemical potential.")),
+    ("seed", int, SEED))
 
 
 def _forces(F_rho, F_u, T_left, T_right, mu_left, mu_right):
@@ -316,8 +319,8 @@ def resume(
 @_with_options(channel=channel_options())
 def onsager_command(
     channel: dict,
-    T: float = RESERVOIR_OPTIONS[2].default,
-    mu: float = RESERVOIR_OPTIONS[3].default,
+    T: float = TEMPERATURE,
+    mu: float = CHEMICAL_POTENTIAL,
     method: Method = typer.Option(
         Method.forces, "--method", help="forces: currents at (F_rho, F_u) = (f, 0) and "
         "(0, f), the Letter's way; fluctuation: one equilibrium run, Lmat = L S / 2 from "
@@ -523,23 +526,14 @@ def movie_command(
     typer.echo(f"wrote {out} ({frames} frames)")
 
 
-def _slurm_options(workers, scheduler, slurm, queue, walltime, memory, jobs, account):
-    """The ``slurm`` argument of ``sweep``, after checking that one executor is chosen."""
-    chosen = [name for name, on in (("--workers", workers is not None),
-                                    ("--scheduler", scheduler is not None),
-                                    ("--slurm", slurm)) if on]
-    if len(chosen) > 1:
-        raise ParameterError("workers", f"choose one of {', '.join(chosen)}")
-    return dict(queue=queue, walltime=walltime, memory=memory, jobs=jobs,
-                account=account) if slurm else None
-
-
-def _planned(parts, plan_only, as_json, budget, record, workers=None, walltime=None):
-    """``--plan`` and ``--budget``: print the plan (``report.scheduled_plan``), or scale
-    the parts to the budget (``report.budgeted``).
+def _planned(parts, planning: dict, record, workers=None):
+    """``--plan`` and ``--budget`` (the ``planning`` options): print the plan
+    (``report.scheduled_plan``), or scale the parts to the budget (``report.budgeted``).
 
     Returns the parts to run, or None when only the plan was asked for (it is printed).
     """
+    plan_only, as_json, budget, walltime = (planning.get(k) for k in (
+        "plan", "as_json", "budget", "walltime"))
     if as_json and not plan_only:
         raise ParameterError("json", "only applies with --plan")
     if walltime is not None and not plan_only:
@@ -555,38 +549,59 @@ def _planned(parts, plan_only, as_json, budget, record, workers=None, walltime=N
     return parts
 
 
+#: where the points of a sweep or a figure run (``_cluster``), and their plan and budget
+#: (``_planned``)
+CLUSTER_OPTIONS = _group(
+    ("workers", Optional[int], SWEEP_WORKERS), ("scheduler", Optional[str], SCHEDULER),
+    ("slurm", bool, SLURM), ("slurm_queue", Optional[str], SLURM_QUEUE),
+    ("slurm_walltime", str, SLURM_WALLTIME), ("slurm_memory", str, SLURM_MEMORY),
+    ("slurm_jobs", int, SLURM_JOBS), ("slurm_account", Optional[str], SLURM_ACCOUNT))
+PLAN_OPTIONS = _group(("plan", bool, PLAN), ("as_json", bool, PLAN_JSON),
+                      ("budget", Optional[float], BUDGET),
+                      ("walltime", Optional[str], PLAN_WALLTIME))
+
+
+def _cluster(options: dict) -> dict:
+    """``sweep``'s and ``figure``'s keywords ``workers``, ``scheduler`` and ``slurm`` from
+    the cluster options, after checking that one executor is chosen."""
+    workers, scheduler, slurm = (options.get(k) for k in ("workers", "scheduler", "slurm"))
+    chosen = [name for name, on in (("--workers", workers is not None),
+                                    ("--scheduler", scheduler is not None),
+                                    ("--slurm", slurm)) if on]
+    if len(chosen) > 1:
+        raise ParameterError("workers", f"choose one of {', '.join(chosen)}")
+    settings = {k.removeprefix("slurm_"): v for k, v in options.items()
+                if k.startswith("slurm_")}
+    return dict(workers=workers, scheduler=scheduler, slurm=settings if slurm else None)
+
+
+def _with_sweep_progress(call):
+    """``call(progress)`` with a progress line on a terminal (none when piped)."""
+    progress = SweepProgress() if sys.stderr.isatty() else None
+    result = call(progress)
+    if progress is not None and progress.shown:
+        sys.stderr.write("\n")
+    return result
+
+
 @app.command("sweep")
+@_with_options(cluster=CLUSTER_OPTIONS, planning=PLAN_OPTIONS)
 def sweep_command(
+    cluster: dict,
+    planning: dict,
     spec: Path = typer.Argument(..., help="Sweep spec (TOML: [base], [axes], replicas)."),
     out: Path = typer.Option(..., "--out", help="Sweep directory (results.nc, points/)."),
-    workers: Optional[int] = SWEEP_WORKERS,
-    scheduler: Optional[str] = SCHEDULER,
-    slurm: bool = SLURM,
-    slurm_queue: Optional[str] = SLURM_QUEUE,
-    slurm_walltime: str = SLURM_WALLTIME,
-    slurm_memory: str = SLURM_MEMORY,
-    slurm_jobs: int = SLURM_JOBS,
-    slurm_account: Optional[str] = SLURM_ACCOUNT,
-    plan: bool = PLAN,
-    as_json: bool = PLAN_JSON,
-    budget: Optional[float] = BUDGET,
-    walltime: Optional[str] = PLAN_WALLTIME,
 ):
     """Run a grid of runs on Dask; rerunning computes only the missing points."""
-    slurm_options = _slurm_options(workers, scheduler, slurm, slurm_queue, slurm_walltime,
-                                   slurm_memory, slurm_jobs, slurm_account)
-    parts = _planned({"sweep": (SweepSpec.load(spec), out)}, plan, as_json, budget,
-                     out / "budget.json", workers, walltime)
+    where = _cluster(cluster)
+    parts = _planned({"sweep": (SweepSpec.load(spec), out)}, planning, out / "budget.json",
+                     where["workers"])
     if parts is None:
         return
     loaded = parts["sweep"][0]
-    total = len(loaded.points())
-    progress = SweepProgress() if sys.stderr.isatty() else None
-    results = sweep(loaded, out, workers=workers, scheduler=scheduler, slurm=slurm_options,
-                    progress=progress)
-    if progress is not None and progress.shown:
-        sys.stderr.write("\n")
-    typer.echo(f"{total} points, results: {out / 'results.nc'} "
+    results = _with_sweep_progress(lambda progress: sweep(loaded, out, progress=progress,
+                                                          **where))
+    typer.echo(f"{len(loaded.points())} points, results: {out / 'results.nc'} "
                f"(dimensions: {dict(results.sizes)})")
 
 
@@ -625,24 +640,15 @@ def optimize_command(
 
 
 @app.command("figure")
+@_with_options(cluster=CLUSTER_OPTIONS, planning=PLAN_OPTIONS)
 def figure_command(
+    cluster: dict,
+    planning: dict,
     name: Optional[str] = typer.Argument(None, help="Recipe name (see --list)."),
     preset: str = typer.Option("quick", "--preset", help="quick (minutes on a laptop) or "
                                "paper (the publication's sizes and precision)."),
     out: Path = typer.Option(Path("figures"), "--out", help="Output folder."),
     list_: bool = typer.Option(False, "--list", help="List the recipes."),
-    workers: Optional[int] = SWEEP_WORKERS,
-    scheduler: Optional[str] = SCHEDULER,
-    slurm: bool = SLURM,
-    slurm_queue: Optional[str] = SLURM_QUEUE,
-    slurm_walltime: str = SLURM_WALLTIME,
-    slurm_memory: str = SLURM_MEMORY,
-    slurm_jobs: int = SLURM_JOBS,
-    slurm_account: Optional[str] = SLURM_ACCOUNT,
-    plan: bool = PLAN,
-    as_json: bool = PLAN_JSON,
-    budget: Optional[float] = BUDGET,
-    walltime: Optional[str] = PLAN_WALLTIME,
 ):
     """Reproduce a figure: data (resumable sweeps), NAME.png/.pdf/.nc and a summary."""
     if list_:
@@ -650,17 +656,13 @@ def figure_command(
         return
     if name is None:
         raise ParameterError("name", "give a figure name (coupledgas figure --list)")
-    slurm_options = _slurm_options(workers, scheduler, slurm, slurm_queue, slurm_walltime,
-                                   slurm_memory, slurm_jobs, slurm_account)
-    parts = _planned(figure_parts(name, preset, out), plan, as_json, budget,
-                     budget_record(name, out), workers, walltime)
+    where = _cluster(cluster)
+    parts = _planned(figure_parts(name, preset, out), planning, budget_record(name, out),
+                     where["workers"])
     if parts is None:
         return
-    progress = SweepProgress() if sys.stderr.isatty() else None
-    summary = figure(name, preset=preset, out=out, workers=workers, scheduler=scheduler,
-                     slurm=slurm_options, progress=progress, parts=parts)
-    if progress is not None and progress.shown:
-        sys.stderr.write("\n")
+    summary = _with_sweep_progress(lambda progress: figure(
+        name, preset=preset, out=out, progress=progress, parts=parts, **where))
     typer.echo(json.dumps(summary, indent=1))
     typer.echo(f"wrote {out / name}.png, .pdf, .nc, .json")
 
