@@ -3,8 +3,9 @@
     python benchmarks/compare_commits.py OLD_SRC NEW_SRC [--seconds 4] [--rounds 4]
 
 OLD_SRC and NEW_SRC are ``src`` directories (e.g. ``git archive HEAD~1 src | tar -x -C
-/tmp/old``). Each round runs, for each case (the ring at N = 4096 and the channel at
-L = 20 and L = 1280, no profiles) and each tree in turn, a fresh process that measures
+/tmp/old``). Each round runs, for each case (the ring at N = 4096, the channel at
+L = 20 and L = 1280, and L = 20 with a barrier of range r = 0.01; no profiles) and each
+tree in turn, a fresh process that measures
 ``kernel_speed``'s events per second for ``--seconds``; the trees alternate so that a
 change of the machine's load hits both alike. Prints the median over the rounds and the
 ratio new / old.
@@ -22,6 +23,7 @@ CASES = {
     "ring N=4096": "kernel_speed.ring_events_per_second({s})[0]",
     "channel L=20": "kernel_speed.events_per_second(20, {s})[0]",
     "channel L=1280": "kernel_speed.events_per_second(1280, {s})[0]",
+    "range L=20": "kernel_speed.events_per_second(20, {s}, interaction_range=0.01)[0]",
 }
 
 

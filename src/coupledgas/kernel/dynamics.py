@@ -6,7 +6,9 @@ a ring buffer: the k-th particle from the left (k = 0 .. count-1) lives in slot
 ``t_last``, ``species``, ``ident`` (a stable particle id) and ``t_bounce`` (the time of
 its last bounce, kept only where bounces dissipate), so bullets enter and leave
 at both ends in O(1) and neighbours are neighbours in memory. When two particles pass
-through each other their slots swap contents. Event leaves:
+through each other their slots swap contents. The walls and injections are ``ends``'s
+helpers, shared with the loop of a barrier of finite range (``shoulders``). Event
+leaves:
 
 * leaf ``s`` < cap: the encounter of the particles in ring slots ``s`` and ``s + 1``
   (on a periodic ring, the rightmost slot's leaf is the encounter with the leftmost
@@ -29,30 +31,24 @@ import numpy as np
 from numba import njit
 
 from .encounter import pair_passes, scale_relative
+from .ends import entry_speed, hit_wall, log_event, place_bullet, waiting_time
 from .layout import (
     AT_COLLISION,
     AT_PASS,
     BULLET,
     C_ENCOUNTERS,
     C_EVENTS,
-    C_INJECTIONS,
     C_MADE_ELASTIC,
     C_PASSES,
-    C_WALL_HITS,
     EV_LEFT_INJECTION,
     EV_LEFT_WALL,
     EV_RIGHT_WALL,
-    EXCHANGE,
     I_COUNT,
     I_HEAD,
-    I_NEXT_ID,
     I_STATUS,
     LEFT,
-    LOG_ABSORPTION,
     LOG_COLLISION,
-    LOG_INJECTION,
     LOG_PASS,
-    LOG_WALL,
     P_BARRIER,
     P_BARRIER_WIDTH,
     P_COLLAPSE_TIME,
@@ -66,53 +62,28 @@ from .layout import (
     P_RATE,
     P_STEP,
     P_TEMPERATURE,
-    Q_COUNT_IN,
-    Q_COUNT_OUT,
-    Q_ENERGY_IN,
-    Q_ENERGY_OUT,
     S_CLOCK,
     S_DISSIPATED,
     S_HEAT_CURRENT,
     S_HEAT_INTEGRAL,
     S_HEAT_TIME,
-    SPECULAR,
     STATUS_FULL,
     STATUS_OK,
-    THERMAL,
-    flow_index,
-    rule_index,
 )
-from .profiles import add_flight, add_wall_crossing
+from .profiles import add_flight
 from .queue import event_time_of, rebuild, replay, set_event_time
 
 
 @njit(cache=True, inline="always")
-def flux_speed(rng, mass, temperature):
-    """Speed drawn from P(v) = m beta v exp(-m beta v^2 / 2), v > 0 (the Letter, Eq. 3)."""
-    return np.sqrt(-2.0 * np.log(1.0 - rng.random()) * temperature / mass)
+def integrate_heat(scalars, now):
+    """Bring a ring's time integral of the energy current up to time ``now``.
 
-
-@njit(cache=True, inline="always")
-def entry_speed(rng, mass, temperature, step):
-    """Speed of a bullet entering from a reservoir ``step`` above the channel end.
-
-    Coming down a step U > 0 it gains U. Below the channel (U < 0) only reservoir
-    bullets with kinetic energy above |U| climb in; the flux-weighted kinetic energy is
-    exponential, so they arrive with the same distribution at the rate gamma e^(-|U|/T)
-    (the caller's rate).
+    The current ``S_HEAT_CURRENT`` (energy times length per time) is constant since
+    ``S_HEAT_TIME``; the caller changes it after this call.
     """
-    speed = flux_speed(rng, mass, temperature)
-    if step > 0.0:
-        speed = np.sqrt(speed * speed + 2.0 * step / mass)
-    return speed
-
-
-@njit(cache=True, inline="always")
-def waiting_time(rng, rate):
-    """Exponential waiting time of a Poisson process of the given rate (inf if rate = 0)."""
-    if rate <= 0.0:
-        return np.inf
-    return -np.log(1.0 - rng.random()) / rate
+    elapsed = now - scalars[S_HEAT_TIME]
+    scalars[S_HEAT_INTEGRAL] += scalars[S_HEAT_CURRENT] * elapsed
+    scalars[S_HEAT_TIME] = now
 
 
 @njit(cache=True, inline="always")
@@ -205,24 +176,6 @@ def schedule_all(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_
     predict_walls(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_offsets)
 
 
-@njit(cache=True, inline="always")
-def log_event(log, n, time, code, end, species_a, species_b, ident_a, ident_b, position):
-    """Write event number ``n`` (the cumulative event count) into row n mod len(log).
-
-    The log is a ring: a caller that reads it after every ``len(log)`` events sees every
-    event, however long the run. Columns: see ``layout.LOG_WIDTH``.
-    """
-    row = n % log.shape[0]
-    log[row, 0] = time
-    log[row, 1] = code
-    log[row, 2] = end
-    log[row, 3] = species_a
-    log[row, 4] = species_b
-    log[row, 5] = ident_a
-    log[row, 6] = ident_b
-    log[row, 7] = position
-
-
 # error_model="numpy": no zero-divisor checks (every division's divisor is tested
 # non-zero or is a sum of masses), so the results are the same, bit for bit.
 # The loop is compiled once for an open channel and once for a ring (``periodic`` a
@@ -286,7 +239,6 @@ def run_events(x, v, t_last, species, ident, t_bounce, ints, params, rules, flow
     passing = int(params[P_PASSING])
     passing_width = params[P_PASSING_WIDTH]
     barrier_width = params[P_BARRIER_WIDTH]
-    right_edge = profile.shape[1]
     leaves = queue_offsets[queue_offsets.shape[0] - 1]
     ints[I_STATUS] = STATUS_OK
     n_events = 0
@@ -325,9 +277,7 @@ def run_events(x, v, t_last, species, ident, t_bounce, ints, params, rules, flow
             e_rel = 0.5 * ma * mb / total * relative * relative
             pair_type = sa + sb
             if periodic:
-                elapsed = now - scalars[S_HEAT_TIME]
-                scalars[S_HEAT_INTEGRAL] += scalars[S_HEAT_CURRENT] * elapsed
-                scalars[S_HEAT_TIME] = now
+                integrate_heat(scalars, now)
                 scalars[S_HEAT_CURRENT] -= 0.5 * (ma * v[a] ** 3 + mb * v[b] ** 3)
             counters[C_ENCOUNTERS + pair_type] += 1
             if pair_passes(passing, e_rel, barrier, passing_width, barrier_width, ma, mb,
@@ -399,45 +349,13 @@ def run_events(x, v, t_last, species, ident, t_bounce, ints, params, rules, flow
             end = leaf - cap - EV_LEFT_WALL
             head = ints[I_HEAD]
             slot = head if end == LEFT else (head + ints[I_COUNT] - 1) & mask
-            a = slot
-            sa = species[a]
-            m = params[P_MASS + sa]
-            add_flight(profile, crossings, length, sa, m, x[a], v[a], now - t_last[a])
-            x[a] = 0.0 if end == LEFT else length
-            t_last[a] = now
-            flow = flow_index(end, sa)
-            energy_old = 0.5 * m * v[a] * v[a]
-            counters[C_WALL_HITS] += 1
-            rule = rules[rule_index(end, sa)]
-            if rule == EXCHANGE and energy_old <= params[P_STEP + end]:
-                rule = SPECULAR  # too slow to climb the load step: turned back
-            if rule == EXCHANGE:
-                flows[flow + Q_COUNT_OUT] += 1.0
-                flows[flow + Q_ENERGY_OUT] += energy_old
-                add_wall_crossing(crossings, sa, end * right_edge,
-                                  -1.0 if end == LEFT else 1.0, 1.0)
-                ints[I_COUNT] -= 1
-                if end == LEFT:
-                    ints[I_HEAD] = (head + 1) & mask
-                if log.shape[0] > 0:
-                    log_event(log, counters[C_EVENTS], now, LOG_ABSORPTION, end, sa, -1,
-                              ident[a], -1, x[a])
-                # the pair that held the absorbed particle is gone
-                changed_a = slot if end == LEFT else (slot - 1) & mask
+            absorbed = hit_wall(end, slot, now, 0.0, x, v, t_last, species, ident, ints,
+                                params, rules, flows, counters, profile, crossings, rng, log)
+            # the pair that held the particle (gone if it was absorbed)
+            changed_a = slot if end == LEFT else (slot - 1) & mask
+            if absorbed:
                 queue_time[leaves + changed_a] = np.inf
             else:
-                if rule == THERMAL:
-                    speed = flux_speed(rng, m, params[P_TEMPERATURE + end])
-                    flows[flow + Q_ENERGY_OUT] += energy_old
-                    flows[flow + Q_ENERGY_IN] += 0.5 * m * speed * speed
-                else:
-                    speed = abs(v[a])
-                v[a] = speed if end == LEFT else -speed
-                add_wall_crossing(crossings, sa, end * right_edge, 0.0, 2.0)
-                if log.shape[0] > 0:
-                    log_event(log, counters[C_EVENTS], now, LOG_WALL, end, sa, -1,
-                              ident[a], -1, x[a])
-                changed_a = slot if end == LEFT else (slot - 1) & mask
                 queue_time[leaves + changed_a] = pair_time(changed_a, now, x, v, t_last,
                                                            ints, params, periodic)
         else:
@@ -448,35 +366,11 @@ def run_events(x, v, t_last, species, ident, t_bounce, ints, params, rules, flow
                 break
             m = params[P_MASS + BULLET]
             speed = entry_speed(rng, m, params[P_TEMPERATURE + end], params[P_STEP + end])
-            head = ints[I_HEAD]
-            if end == LEFT:
-                head = (head - 1) & mask
-                ints[I_HEAD] = head
-                a = head
-                x[a] = 0.0
-                v[a] = speed
-                new_pair = head
-            else:
-                a = (head + ints[I_COUNT]) & mask
-                x[a] = length
-                v[a] = -speed
-                new_pair = (a - 1) & mask
-            species[a] = BULLET
-            t_last[a] = now
+            a = place_bullet(end, speed, 0.5 * m * speed * speed, now, x, v, t_last, species,
+                             ident, ints, params, flows, counters, profile, crossings, log)
             if lossy_collision:
                 t_bounce[a] = -np.inf  # no bounce yet
-            add_wall_crossing(crossings, BULLET, end * right_edge,
-                              1.0 if end == LEFT else -1.0, 1.0)
-            ident[a] = ints[I_NEXT_ID]
-            ints[I_NEXT_ID] += 1
-            ints[I_COUNT] += 1
-            flow = flow_index(end, BULLET)
-            flows[flow + Q_COUNT_IN] += 1.0
-            flows[flow + Q_ENERGY_IN] += 0.5 * m * speed * speed
-            counters[C_INJECTIONS] += 1
-            if log.shape[0] > 0:
-                log_event(log, counters[C_EVENTS], now, LOG_INJECTION, end, BULLET, -1,
-                          ident[a], -1, x[a])
+            new_pair = a if end == LEFT else (a - 1) & mask
             queue_time[leaves + leaf] = now + waiting_time(rng, params[P_RATE + end])
             queue_time[leaves + new_pair] = pair_time(new_pair, now, x, v, t_last, ints,
                                                       params, periodic)

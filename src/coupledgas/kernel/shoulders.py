@@ -37,7 +37,8 @@ window ends (new w_k = w_(k+1) + 1, new w_(k+1) = w_k - 1). If a window to the l
 exactly between the two (a round-off coincidence of three events), that window's edge
 event is done first (``_deferred``), so windows stay contiguous.
 
-Ends of an open channel. Particles interact only while both are in [0, L]:
+Ends of an open channel (``ends``, shared with ``dynamics``). Particles interact only
+while both are in [0, L]:
 
 * a particle that leaves takes its kinetic energy plus h for each partner inside its
   shoulder (the pair energy it leaves behind vanishes): the channel's energy falls by
@@ -62,31 +63,25 @@ Only the threshold rule without dissipation is defined here (``params`` checks i
 import numpy as np
 from numba import njit
 
-from .dynamics import entry_speed, flux_speed, log_event, predict_walls, waiting_time
+from .dynamics import integrate_heat, predict_walls
+from .ends import entry_speed, hit_wall, log_event, place_bullet, waiting_time
 from .layout import (
     BULLET,
     C_CROSSINGS,
     C_ENCOUNTERS,
     C_EVENTS,
-    C_INJECTIONS,
     C_PASSES,
-    C_WALL_HITS,
     EV_LEFT_INJECTION,
     EV_LEFT_WALL,
     EV_RIGHT_WALL,
-    EXCHANGE,
     I_COUNT,
     I_HEAD,
-    I_NEXT_ID,
     I_STATUS,
     LEFT,
-    LOG_ABSORPTION,
     LOG_COLLISION,
     LOG_CROSS,
-    LOG_INJECTION,
     LOG_LEAVE,
     LOG_PASS,
-    LOG_WALL,
     P_BARRIER,
     P_LENGTH,
     P_MASS,
@@ -98,22 +93,13 @@ from .layout import (
     PAIR_CROSS,
     PAIR_ENTER,
     PAIR_LEAVE,
-    Q_COUNT_IN,
-    Q_COUNT_OUT,
-    Q_ENERGY_IN,
-    Q_ENERGY_OUT,
     S_CLOCK,
     S_HEAT_CURRENT,
     S_HEAT_INTEGRAL,
-    S_HEAT_TIME,
-    SPECULAR,
     STATUS_FULL,
     STATUS_OK,
-    THERMAL,
-    flow_index,
-    rule_index,
 )
-from .profiles import add_flight, add_wall_crossing
+from .profiles import add_flight
 from .queue import replay, set_event_time
 
 
@@ -313,7 +299,6 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
     length = params[P_LENGTH]
     barrier = params[P_BARRIER]
     reach = params[P_RANGE]
-    right_edge = profile.shape[1]
     ints[I_STATUS] = STATUS_OK
     n_events = 0
     while n_events < max_events:
@@ -380,9 +365,7 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                 t_last[b] = now
                 e_b = 0.0
                 if periodic:
-                    elapsed = now - scalars[S_HEAT_TIME]
-                    scalars[S_HEAT_INTEGRAL] += scalars[S_HEAT_CURRENT] * elapsed
-                    scalars[S_HEAT_TIME] = now
+                    integrate_heat(scalars, now)
                     e_a = _particle_energy(ma, v[a], barrier, contacts[a])
                     e_b = _particle_energy(mb, v[b], barrier, contacts[b])
                     scalars[S_HEAT_CURRENT] -= v[a] * e_a + v[b] * e_b
@@ -426,34 +409,15 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
             end = leaf - cap - EV_LEFT_WALL
             k = 0 if end == LEFT else count - 1
             a = (head + k) & mask
-            sa = species[a]
-            m = params[P_MASS + sa]
-            add_flight(profile, crossings, length, sa, m, x[a], v[a], now - t_last[a])
-            x[a] = 0.0 if end == LEFT else length
-            t_last[a] = now
-            flow = flow_index(end, sa)
-            kinetic = 0.5 * m * v[a] * v[a]
-            leaving = kinetic + pair_energy(barrier, contacts[a])
-            counters[C_WALL_HITS] += 1
-            rule = rules[rule_index(end, sa)]
-            if rule == EXCHANGE and leaving <= params[P_STEP + end]:
-                rule = SPECULAR  # too slow to climb the load step: turned back
-            if rule == EXCHANGE:
-                flows[flow + Q_COUNT_OUT] += 1.0
-                flows[flow + Q_ENERGY_OUT] += leaving
-                add_wall_crossing(crossings, sa, end * right_edge,
-                                  -1.0 if end == LEFT else 1.0, 1.0)
-                if log.shape[0] > 0:
-                    log_event(log, counters[C_EVENTS], now, LOG_ABSORPTION, end, sa, -1,
-                              ident[a], -1, x[a])
+            if hit_wall(end, a, now, pair_energy(barrier, contacts[a]), x, v, t_last,
+                        species, ident, ints, params, rules, flows, counters, profile,
+                        crossings, rng, log):
                 set_event_time(queue_time, queue_leaf, queue_offsets, a, np.inf)
                 if end == LEFT:
                     # its partners are the next window[a] particles
                     for i in range(1, window[a] + 1):
                         contacts[(a + i) & mask] -= 1
                     window[a] = 0
-                    ints[I_HEAD] = (head + 1) & mask
-                    ints[I_COUNT] -= 1
                 else:
                     # its partners are the slots whose windows end at it
                     for i in range(1, count):
@@ -462,20 +426,8 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                             break
                         window[j] -= 1
                         contacts[j] -= 1
-                    ints[I_COUNT] -= 1
                     first, last_changed = k, k - 1  # the windows that held it
             else:
-                if rule == THERMAL:
-                    speed = flux_speed(rng, m, params[P_TEMPERATURE + end])
-                    flows[flow + Q_ENERGY_OUT] += kinetic
-                    flows[flow + Q_ENERGY_IN] += 0.5 * m * speed * speed
-                else:
-                    speed = abs(v[a])
-                v[a] = speed if end == LEFT else -speed
-                add_wall_crossing(crossings, sa, end * right_edge, 0.0, 2.0)
-                if log.shape[0] > 0:
-                    log_event(log, counters[C_EVENTS], now, LOG_WALL, end, sa, -1,
-                              ident[a], -1, x[a])
                 first, last_changed = k, k
             walls = True
         else:
@@ -499,21 +451,15 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
             kinetic = 0.5 * m * speed * speed
             climb = pair_energy(barrier, n)
             if kinetic > climb:
-                speed = np.sqrt(speed * speed - 2.0 * climb / m)
+                a = place_bullet(end, np.sqrt(speed * speed - 2.0 * climb / m), kinetic, now,
+                                 x, v, t_last, species, ident, ints, params, flows, counters,
+                                 profile, crossings, log)
                 if end == LEFT:
-                    head = (head - 1) & mask
-                    ints[I_HEAD] = head
-                    a = head
-                    x[a] = 0.0
-                    v[a] = speed
                     window[a] = n
                     for i in range(1, n + 1):
                         contacts[(a + i) & mask] += 1
                     k = 0
                 else:
-                    a = (head + count) & mask
-                    x[a] = length
-                    v[a] = -speed
                     window[a] = 0
                     for i in range(1, n + 1):
                         j = (a - i) & mask
@@ -521,20 +467,6 @@ def run_shoulder_events(x, v, t_last, species, ident, window, contacts, pair_eve
                         contacts[j] += 1
                     k = count
                 contacts[a] = n
-                species[a] = BULLET
-                t_last[a] = now
-                add_wall_crossing(crossings, BULLET, end * right_edge,
-                                  1.0 if end == LEFT else -1.0, 1.0)
-                ident[a] = ints[I_NEXT_ID]
-                ints[I_NEXT_ID] += 1
-                ints[I_COUNT] += 1
-                flow = flow_index(end, BULLET)
-                flows[flow + Q_COUNT_IN] += 1.0
-                flows[flow + Q_ENERGY_IN] += kinetic
-                counters[C_INJECTIONS] += 1
-                if log.shape[0] > 0:
-                    log_event(log, counters[C_EVENTS], now, LOG_INJECTION, end, BULLET, -1,
-                              ident[a], -1, x[a])
                 first, last_changed = k, k
                 walls = True
             set_event_time(queue_time, queue_leaf, queue_offsets, leaf,

@@ -4,12 +4,13 @@ growth."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 from .. import thermo
-from .dynamics import advance_channel, advance_ring, schedule_all, waiting_time
+from .dynamics import advance_channel, advance_ring, schedule_all
+from .ends import waiting_time
 from .layout import (
     BULLET,
     DISSIPATION_PLACES,
@@ -55,6 +56,17 @@ from .layout import (
 from .profiles import add_open_flights, new_profiles
 from .queue import new_queue, rebuild, set_event_time
 from .shoulders import advance_shoulders, pair_energy, schedule_shoulders
+
+#: the per-slot arrays of ``ChannelState``: the ring buffer, laid out anew by ``grown``
+SLOT_ARRAYS = ("x", "v", "t_last", "species", "ident", "t_bounce", "window", "contacts",
+               "pair_event")
+#: the arrays every event loop takes after its per-slot ones, in its argument order
+SHARED_ARRAYS = ("ints", "params", "rules", "flows", "counters", "scalars", "queue_time",
+                 "queue_leaf", "queue_offsets", "profile", "crossings")
+#: the array arguments of ``dynamics.advance_channel`` and ``advance_ring`` (point
+#: barrier) and of ``shoulders.advance_shoulders`` (range r > 0), in order
+POINT_ARRAYS = SLOT_ARRAYS[:6] + SHARED_ARRAYS
+RANGE_ARRAYS = SLOT_ARRAYS[:5] + SLOT_ARRAYS[6:] + SHARED_ARRAYS
 
 
 @dataclass
@@ -259,7 +271,7 @@ def set_load_step(state: ChannelState, end: int, step: float) -> None:
         be negative). A bullet leaves only with kinetic energy above U and enters with
         U added when U > 0; when U < 0 only reservoir bullets with kinetic energy above
         |U| climb in, which the injection rate must account for (gamma e^(-|U|/T), see
-        ``dynamics.entry_speed``).
+        ``ends.entry_speed``).
     """
     state.params[P_STEP + end] = step
 
@@ -437,15 +449,9 @@ def grown(state: ChannelState) -> ChannelState:
     new_leaves[:count] = old_leaves[slots]
     new_leaves[cap: cap + N_SPECIAL_EVENTS] = old_leaves[old_cap: old_cap + N_SPECIAL_EVENTS]
     rebuild(queue_time, queue_leaf, queue_offsets)
-    return ChannelState(x=relaid(state.x), v=relaid(state.v), t_last=relaid(state.t_last),
-                        species=relaid(state.species), ident=relaid(state.ident),
-                        t_bounce=relaid(state.t_bounce), window=relaid(state.window),
-                        contacts=relaid(state.contacts),
-                        pair_event=relaid(state.pair_event), ints=ints,
-                        params=state.params, rules=state.rules, flows=state.flows,
-                        counters=state.counters, scalars=state.scalars, queue_time=queue_time,
-                        queue_leaf=queue_leaf, queue_offsets=queue_offsets,
-                        profile=state.profile, crossings=state.crossings)
+    return replace(state, ints=ints, queue_time=queue_time, queue_leaf=queue_leaf,
+                   queue_offsets=queue_offsets,
+                   **{name: relaid(getattr(state, name)) for name in SLOT_ARRAYS})
 
 
 _NO_LOG = np.zeros((0, 5))
@@ -478,20 +484,13 @@ def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
         budget = min(max_events - total, STALL_EVENTS)
         clock = state.clock
         if state.params[P_RANGE] > 0.0:
-            done = advance_shoulders(
-                state.x, state.v, state.t_last, state.species, state.ident, state.window,
-                state.contacts, state.pair_event, state.ints, state.params, state.rules,
-                state.flows, state.counters, state.scalars, state.queue_time,
-                state.queue_leaf, state.queue_offsets, state.profile, state.crossings, rng,
-                float(t_stop), budget, log)
+            advance, names = advance_shoulders, RANGE_ARRAYS
+        elif state.params[P_PERIODIC] > 0.0:
+            advance, names = advance_ring, POINT_ARRAYS
         else:
-            advance = advance_ring if state.params[P_PERIODIC] > 0.0 else advance_channel
-            done = advance(state.x, state.v, state.t_last, state.species, state.ident,
-                           state.t_bounce,
-                           state.ints, state.params, state.rules, state.flows,
-                           state.counters, state.scalars, state.queue_time,
-                           state.queue_leaf, state.queue_offsets, state.profile,
-                           state.crossings, rng, float(t_stop), budget, log)
+            advance, names = advance_channel, POINT_ARRAYS
+        done = advance(*[getattr(state, name) for name in names], rng, float(t_stop), budget,
+                       log)
         total += done
         if state.ints[I_STATUS] == STATUS_FULL:
             state = grown(state)
