@@ -133,11 +133,20 @@ def test_each_choice_list_is_declared_once_and_the_cli_and_kernel_read_it():
     from coupledgas.kernel import layout
     from coupledgas.onsager import METHODS
 
-    assert [c.value for c in cli.Passing] == list(params.PASSING_RULES)
-    assert [c.value for c in cli.DissipateAt] == list(params.DISSIPATION_PLACES)
-    assert [c.value for c in cli.BulletWalls] == list(params.WALL_RULES)
-    assert [c.value for c in cli.Walls] == list(params.WALL_RULES[1:])
+    # one registry per choice, in the kernel's layout: params checks against it, the
+    # command line offers it, each entry has its kernel code and its description
+    assert params.PASSING_RULES is layout.PASSING_RULES
+    assert params.DISSIPATION_PLACES is layout.DISSIPATION_PLACES
+    assert params.WALL_RULES is layout.WALL_RULES
+    assert [c.value for c in cli.Passing] == list(layout.PASSING_RULES)
+    assert [c.value for c in cli.DissipateAt] == list(layout.DISSIPATION_PLACES)
+    assert [c.value for c in cli.BulletWalls] == list(layout.WALL_RULES)
+    assert [c.value for c in cli.Walls] == ["thermal", "specular"]  # rods: no exchange
     assert [c.value for c in cli.Method] == list(METHODS)
-    # the kernel's codes are for exactly the rules that params accepts
-    assert list(layout.PASSING_RULES) == list(params.PASSING_RULES)
-    assert list(layout.DISSIPATION_PLACES) == list(params.DISSIPATION_PLACES)
+    for rules in (layout.PASSING_RULES, layout.DISSIPATION_PLACES, layout.WALL_RULES):
+        codes = [rule.code for rule in rules.values()]
+        assert len(set(codes)) == len(codes) and all(rule.description for rule in
+                                                     rules.values())
+        # what a rule alone reads is a channel field
+        assert {p for rule in rules.values() for p in rule.parameters} <= \
+            set(params.Channel.names())

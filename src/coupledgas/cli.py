@@ -27,6 +27,7 @@ from .params import (
     LETTER_MU,
     LETTER_T,
     PASSING_RULES,
+    ROD_WALL_RULES,
     WALL_RULES,
     Channel,
     ParameterError,
@@ -65,13 +66,19 @@ def option_name(parameter: str) -> str:
     return OPTION_NAMES.get(parameter, "--" + parameter.replace("_", "-"))
 
 
+def _described(rules: dict, names=None) -> str:
+    """The help text of a choice list: each choice (of ``names``, default all) with its
+    one-line description, as its registry declares them."""
+    return "; ".join(f"{name}: {rules[name].description}" for name in names or rules)
+
+
 def _choices(name: str, values) -> type[Enum]:
-    """A command-line choice list from the tuple that declares it where its meaning
-    lives (``params``, ``onsager``): the choices are written once."""
+    """A command-line choice list from the registry that declares it where its meaning
+    lives (``kernel.layout``, ``onsager``, ...): the choices are written once."""
     return Enum(name, {value: value for value in values}, type=str)
 
 
-Walls = _choices("Walls", WALL_RULES[1:])  # rods are never exchanged
+Walls = _choices("Walls", ROD_WALL_RULES)
 BulletWalls = _choices("BulletWalls", WALL_RULES)
 DissipateAt = _choices("DissipateAt", DISSIPATION_PLACES)
 Passing = _choices("Passing", PASSING_RULES)
@@ -89,20 +96,16 @@ CHANNEL_HELP = {
     "m_rod": "Rod mass M2.",
     "n_rods": "Number of rods [default: round(rho(T, mu) L / 2)].",
     "n_bullets": "Bullets of a closed channel [default: round(rho(T, mu) L)].",
-    "rod_walls": "Rods at the ends: thermal (fresh speed at the reservoir's T) or specular.",
-    "bullet_walls": "Bullets at the ends: exchange (absorbed and injected by particle "
-                    "reservoirs, the Letter) or, for a closed channel between heat baths, "
-                    "thermal or specular.",
+    "rod_walls": "Rods at the ends: " + _described(WALL_RULES, ROD_WALL_RULES) + ".",
+    "bullet_walls": "Bullets at the ends: " + _described(WALL_RULES) + " (thermal or "
+                    "specular: a closed channel between heat baths).",
     "dissipation": "Fraction delta in [0, 1) of the pair's relative kinetic energy lost at "
                    "an encounter (centre-of-mass velocity kept).",
-    "dissipate_at": "Where delta acts: when the pair squeezes past (the slides' picture), "
-                    "when it bounces back, or both.",
+    "dissipate_at": "Where delta acts: " + _described(DISSIPATION_PLACES) + ".",
     "collapse_time": "t_c of the TC model where bounces dissipate: a bounce within t_c of a "
                      "particle's previous bounce is elastic, which prevents inelastic "
                      "collapse (0: off).",
-    "passing": "threshold: pass if E_rel > h (the Letter); smooth: with probability "
-               "1/(1 + exp((h - E_rel)/w)); quantum: with the transmission probability of "
-               "a square barrier of height h, width a (hbar = 1).",
+    "passing": "Passing rule: " + _described(PASSING_RULES) + ".",
     "passing_width": "w of the smooth rule (energy).",
     "barrier_width": "a of the quantum rule (length).",
     "interaction_range": "Range r of the barrier V(x) = h for -r <= x <= r (the slides' "
@@ -321,10 +324,8 @@ def onsager_command(
     channel: dict,
     T: float = TEMPERATURE,
     mu: float = CHEMICAL_POTENTIAL,
-    method: Method = typer.Option(
-        Method.forces, "--method", help="forces: currents at (F_rho, F_u) = (f, 0) and "
-        "(0, f), the Letter's way; fluctuation: one equilibrium run, Lmat = L S / 2 from "
-        "the noise of the transferred particles and energy."),
+    method: Method = typer.Option(Method.forces, "--method",
+                                  help=_described(METHODS) + "."),
     force: float = typer.Option(FORCE, "--force", help="f of the forces method: the "
                                 "largest force applied."),
     symmetric: bool = typer.Option(True, "--symmetric/--one-sided", help="Forces method: "

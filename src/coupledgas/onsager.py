@@ -52,6 +52,7 @@ import xarray as xr
 
 from . import thermo
 from ._version import __version__
+from .kernel.layout import Choice, registry
 from .metadata import describe
 from .observables import block_covariance
 from .params import (
@@ -68,7 +69,11 @@ from .params import (
 )
 from .simulate import Run, parameter_attrs, transferred
 
-METHODS = ("forces", "fluctuation")
+#: the two methods (see above)
+METHODS = registry(
+    Choice("forces", None, "currents at (F_rho, F_u) = (f, 0) and (0, f), the Letter's way"),
+    Choice("fluctuation", None, "one equilibrium run, Lmat = L S / 2 from the noise of the "
+                                "transferred particles and energy"))
 #: shortest block (time units) for the fluctuation method's covariance (see above)
 BLOCK_TIME = 10000.0
 ENTRIES = ("L_rr", "L_ru", "L_ur", "L_uu")

@@ -14,11 +14,10 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 
 from . import thermo
+from .kernel.layout import DISSIPATION_PLACES, PASSING_RULES, WALL_RULES
 
-WALL_RULES = ("exchange", "thermal", "specular")
-#: passing rules (``kernel.encounter``) and where the dissipation acts
-PASSING_RULES = ("threshold", "smooth", "quantum")
-DISSIPATION_PLACES = ("pass", "collision", "both")
+#: the rods' wall rules: the wall rules but exchange (rods are never exchanged)
+ROD_WALL_RULES = tuple(name for name in WALL_RULES if name != "exchange")
 #: default t_c of the TC model (time units of the Letter: rho0 = T0 = M1 = 1): a tenth of
 #: the mean time between a particle's encounters at the Letter's state (about 0.1). Lossy
 #: bounces pile the channel up into a dense cluster whose event rate grows like 1 / t_c;
@@ -266,7 +265,7 @@ class Channel:
         put("barrier", non_negative("barrier", self.barrier, allow_inf=True))
         put("m_bullet", positive("m_bullet", self.m_bullet))
         put("m_rod", positive("m_rod", self.m_rod))
-        _choice("rod_walls", self.rod_walls, WALL_RULES[1:])
+        _choice("rod_walls", self.rod_walls, ROD_WALL_RULES)
         _choice("bullet_walls", self.bullet_walls, WALL_RULES)
         for name in ("n_rods", "n_bullets"):
             if getattr(self, name) is not None:
@@ -488,16 +487,18 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
         same identity give the same result bit for bit; sweeps name their points by it.
         """
         out = self.as_attrs()
-        if self.dissipation == 0:
+        chosen = [PASSING_RULES[self.passing]]
+        if self.dissipation > 0:
+            chosen.append(DISSIPATION_PLACES[self.dissipate_at])
+        else:
             del out["dissipate_at"]
-        if self.dissipation == 0 or self.dissipate_at == "pass":
-            del out["collapse_time"]
         if self.passing == "threshold":
             del out["passing"]
-        if self.passing != "smooth":
-            del out["passing_width"]
-        if self.passing != "quantum":
-            del out["barrier_width"]
+        # the parameters that only rules not chosen read (the registries declare them)
+        optional = {name for rules in (PASSING_RULES, DISSIPATION_PLACES)
+                    for rule in rules.values() for name in rule.parameters}
+        for name in optional - {name for rule in chosen for name in rule.parameters}:
+            del out[name]
         if self.interaction_range == 0:
             del out["interaction_range"]
         return out

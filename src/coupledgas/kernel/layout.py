@@ -6,7 +6,38 @@ the compiled code. ``rule_index`` and ``flow_index`` give the slots that depend 
 and a species (inlined into the compiled loop, callable from Python too).
 """
 
+from typing import NamedTuple
+
 from numba import njit
+
+
+class Choice(NamedTuple):
+    """One entry of a choice list (a registry): a rule the user picks by name.
+
+    Attributes
+    ----------
+    name : str
+        What the user writes (Python keyword, sweep spec, command line).
+    code : int or None
+        What the kernel reads (None for a choice made above the kernel).
+    description : str
+        One line: what the choice does (the command line's help and the docs show it).
+    parameters : tuple of str
+        The ``Channel`` fields that only this choice reads (their defaults and checks are
+        the record's); a run that does not make the choice leaves them out of its
+        identity.
+    """
+
+    name: str
+    code: int | None
+    description: str
+    parameters: tuple[str, ...] = ()
+
+
+def registry(*choices: Choice) -> dict[str, Choice]:
+    """Choices by name, in the order given (the first is listed first)."""
+    return {choice.name: choice for choice in choices}
+
 
 # species codes (``species`` array)
 BULLET = 0
@@ -21,7 +52,11 @@ RIGHT = 1
 EXCHANGE = 0
 THERMAL = 1
 SPECULAR = 2
-RULE_CODES = {"exchange": EXCHANGE, "thermal": THERMAL, "specular": SPECULAR}
+WALL_RULES = registry(
+    Choice("exchange", EXCHANGE, "absorbed by the reservoir, which injects (bullets only)"),
+    Choice("thermal", THERMAL, "re-emitted with a fresh flux-Maxwellian speed at the "
+                               "wall's temperature"),
+    Choice("specular", SPECULAR, "reflected with its speed unchanged"))
 N_RULES = 4
 
 
@@ -61,13 +96,22 @@ N_PARAMS = 18
 PASS_THRESHOLD = 0  # E_rel > h (the Letter)
 PASS_SMOOTH = 1  # with probability 1 / (1 + exp((h - E_rel) / w))
 PASS_QUANTUM = 2  # with the transmission probability of a square barrier (h, a)
-PASSING_RULES = {"threshold": PASS_THRESHOLD, "smooth": PASS_SMOOTH, "quantum": PASS_QUANTUM}
+PASSING_RULES = registry(
+    Choice("threshold", PASS_THRESHOLD, "pass if E_rel > h (the Letter)"),
+    Choice("smooth", PASS_SMOOTH, "pass with probability 1/(1 + exp((h - E_rel)/w))",
+           ("passing_width",)),
+    Choice("quantum", PASS_QUANTUM, "pass with the transmission probability of a square "
+                                    "barrier of height h, width a (hbar = 1)",
+           ("barrier_width",)))
 
 # where the dissipation delta acts (``params[P_DISSIPATE_AT]``)
 AT_PASS = 1
 AT_COLLISION = 2
-DISSIPATION_PLACES = {"pass": AT_PASS, "collision": AT_COLLISION,
-                      "both": AT_PASS + AT_COLLISION}
+DISSIPATION_PLACES = registry(
+    Choice("pass", AT_PASS, "when the pair squeezes past (the slides' picture)"),
+    Choice("collision", AT_COLLISION, "when the pair bounces back (with the TC model's "
+                                      "t_c against inelastic collapse)", ("collapse_time",)),
+    Choice("both", AT_PASS + AT_COLLISION, "at both", ("collapse_time",)))
 
 # ``flows``: cumulative boundary flows, index flow_index(end, species) + quantity
 Q_COUNT_IN = 0

@@ -44,13 +44,13 @@ from .layout import (
     PASSING_RULES,
     RIGHT,
     ROD,
-    RULE_CODES,
     S_CLOCK,
     S_HEAT_CURRENT,
     S_HEAT_INTEGRAL,
     S_HEAT_TIME,
     SPECULAR,
     STATUS_FULL,
+    WALL_RULES,
     rule_index,
 )
 from .profiles import add_open_flights, new_profiles
@@ -185,16 +185,16 @@ def new_channel(params, rng: np.random.Generator, n_bins: int = 0) -> ChannelSta
     p[P_TEMPERATURE + LEFT], p[P_TEMPERATURE + RIGHT] = params.T_left, params.T_right
     p[P_RATE + LEFT], p[P_RATE + RIGHT] = params.injection_rates
     p[P_DISSIPATION] = params.dissipation
-    p[P_DISSIPATE_AT] = DISSIPATION_PLACES[params.dissipate_at]
+    p[P_DISSIPATE_AT] = DISSIPATION_PLACES[params.dissipate_at].code
     p[P_COLLAPSE_TIME] = params.collapse_time
-    p[P_PASSING] = PASSING_RULES[params.passing]
+    p[P_PASSING] = PASSING_RULES[params.passing].code
     p[P_PASSING_WIDTH] = params.passing_width
     p[P_BARRIER_WIDTH] = params.barrier_width
     p[P_RANGE] = params.interaction_range
     rules = np.zeros(N_RULES, dtype=np.int64)
     for end in (LEFT, RIGHT):
-        rules[rule_index(end, BULLET)] = RULE_CODES[params.bullet_walls]
-        rules[rule_index(end, ROD)] = RULE_CODES[params.rod_walls]
+        rules[rule_index(end, BULLET)] = WALL_RULES[params.bullet_walls].code
+        rules[rule_index(end, ROD)] = WALL_RULES[params.rod_walls].code
 
     state = assemble(positions[order], velocities[order], kinds[order], order, cap, p, rules,
                      n_bins)
