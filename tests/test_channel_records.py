@@ -89,3 +89,26 @@ def test_the_command_line_takes_every_channel_option_for_onsager_and_each_engine
         assert (ds.attrs["dissipation_a"], ds.attrs["dissipate_at_a"]) == (0.2, "collision")
         assert (ds.attrs["passing_a"], ds.attrs["passing_b"]) == ("threshold", "smooth")
         assert ds.attrs["barrier_b"] == 0.0  # channel B's own default stays
+
+
+def test_the_channel_defaults_are_declared_once_in_the_record():
+    # no function of the package repeats a channel field's default as a literal: each
+    # takes it from ``Channel`` (the ring is its own system, Lepri's alternating-mass
+    # ring, with its own defaults)
+    import ast
+    from pathlib import Path
+
+    import coupledgas
+
+    repeated = []
+    for path in Path(coupledgas.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef) or node.name == "ring":
+                continue
+            args = node.args
+            pairs = list(zip(args.args[len(args.args) - len(args.defaults):], args.defaults))
+            pairs += zip(args.kwonlyargs, args.kw_defaults)
+            repeated += [f"{path.name}:{node.name}({arg.arg}={default.value!r})"
+                         for arg, default in pairs if arg.arg in Channel.names()
+                         and isinstance(default, ast.Constant) and default.value is not None]
+    assert not repeated

@@ -70,6 +70,7 @@ from .figures.slides import ENGINE_ONSAGER, ENGINE_T
 from .files import remove_stale_temporaries, write_text
 from .heat_engine import linear_response
 from .params import (
+    Channel,
     ParameterError,
     non_negative,
     number,
@@ -370,7 +371,7 @@ def _observations(evaluations, bounds, sense):
     return units.reshape(len(evaluations), len(bounds)), values, errors
 
 
-def optimize(objective, bounds, length=20.0, budget=16, out="optimize", *, t_measure=None,
+def optimize(objective, bounds, length=Channel.length, budget=16, out="optimize", *, t_measure=None,
              batch=None, seed=1, workers=None, scheduler=None, client=None,
              progress=False) -> dict:
     """Search the parameters within ``bounds`` for the best value of ``objective``.
