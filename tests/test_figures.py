@@ -11,7 +11,9 @@ import xarray as xr
 
 from coupledgas import figures
 from coupledgas.cli import main
+from coupledgas.figures import slides
 from coupledgas.figures.common import _current_ratio
+from coupledgas.figures.slides import _force_for
 
 
 def made_small(name, specs, tmp_path, monkeypatch, scheduler):
@@ -32,8 +34,7 @@ def test_phase_transition_recipe_draws_and_locates_the_transition(tmp_path, monk
         spec = original.specs("quick")
         spec["scan"]["base"].update(t_measure=3000.0, t_transient=500.0, bins=10)
         spec["scan"]["axes"] = {"length": [10, 30],
-                                "F_u": [round(float(figures._force_for(d)), 6)
-                                        for d in (0.2, 1.4)]}
+                                "F_u": [round(float(_force_for(d)), 6) for d in (0.2, 1.4)]}
         return spec
 
     monkeypatch.setitem(figures.RECIPES, "phase-transition", replace(original, specs=tiny))
@@ -63,7 +64,7 @@ def test_figure_list_and_unknown_name(capsys):
 @pytest.mark.slow
 def test_engine_recipe_puts_simulated_points_beside_the_linear_response_curve(
         tmp_path, monkeypatch, dask_scheduler):
-    monkeypatch.setattr(figures, "_engine_setup", lambda preset: dict(
+    monkeypatch.setattr(slides, "engine_setup", lambda preset: dict(
         length=5.0, t_measure=3000.0, t_transient=300.0, particles=500))
     assert main(["figure", "engine", "--out", str(tmp_path), "--scheduler", dask_scheduler]) == 0
     summary = json.loads((tmp_path / "engine.json").read_text())
@@ -78,8 +79,8 @@ def test_engine_recipe_puts_simulated_points_beside_the_linear_response_curve(
 
 @pytest.mark.slow
 def test_yt_recipe_adapts_the_barrier_to_the_length(tmp_path, monkeypatch, dask_scheduler):
-    monkeypatch.setattr(figures, "_yt_setup", lambda preset: dict(lengths=[5.0, 20.0],
-                                                                  t_measure=3000.0))
+    monkeypatch.setattr(slides, "yt_setup", lambda preset: dict(lengths=[5.0, 20.0],
+                                                               t_measure=3000.0))
     assert main(["figure", "yt-vs-length", "--out", str(tmp_path),
                  "--scheduler", dask_scheduler]) == 0
     summary = json.loads((tmp_path / "yt-vs-length.json").read_text())

@@ -25,7 +25,7 @@ from .. import thermo
 from ..critical import power_law, scan_result, scan_specs
 from ..heat_engine import linear_response
 from ..params import LETTER_MU, LETTER_T, RunParams
-from .common import _matrix, _pyplot, _save, rounded
+from .common import Recipe, _matrix, _pyplot, _save, rounded
 
 #: the barriers scanned per length: four around h* of linear response (the slides'
 #: h* ~ L^-1/2 from h*(20) ~ 0.6), the outer two confirming the signs, then larger ones
@@ -184,3 +184,14 @@ def _conjecture_draw(results, out):
                  "engine's YT at the scanned barriers", fontsize=10)
     fig.tight_layout()
     _save(fig, out)
+
+
+#: the conjecture's figure, as ``coupledgas.figures.RECIPES`` lists it
+RECIPES = (
+    Recipe(
+        name="yt-conjecture",
+        description="the slides' conjecture: the critical barrier h*(L) of linear response "
+                    "(the sign of L_ru) with local exponents, and the engine's YT at the "
+                    "scanned barriers (channel B free); quick: L = 20-80, paper: to 320",
+        specs=_conjecture_specs, draw=_conjecture_draw, summary=_conjecture_summary),
+)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import LETTER_MU, LETTER_T
-from .common import PAPER_T_MEASURE, _pyplot, _save
+from .common import PAPER_T_MEASURE, Recipe, _pyplot, _save
 
 #: the Letter's Fig. 2 point, where the particle current is inverse without dissipation
 ICC_POINT = {"barrier": 1.0, "T": LETTER_T, "mu": LETTER_MU, "F_u": 0.3, "F_rho": 0.0,
@@ -192,3 +192,19 @@ def _passing_draw(results, out):
         axes[0, column].legend(fontsize=7)
     fig.tight_layout()
     _save(fig, out)
+
+
+#: the dissipation and passing-rule figures, as ``coupledgas.figures.RECIPES`` lists them
+RECIPES = (
+    Recipe(
+        name="dissipation",
+        description="J_rho, J_u against the dissipation delta at the Fig. 2 point, loss at "
+                    "passes, bounces or both, L = 20 and 40: where ICC survives (slides)",
+        specs=_dissipation_specs, draw=_dissipation_draw, summary=_dissipation_summary),
+    Recipe(
+        name="passing",
+        description="J_rho, J_u at the Fig. 2 point under the smooth (width w) and quantum "
+                    "(barrier width a) passing rules, L = 20 and 40: ICC beyond the sharp "
+                    "threshold",
+        specs=_passing_specs, draw=_passing_draw, summary=_passing_summary),
+)

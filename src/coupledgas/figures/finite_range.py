@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .. import thermo
 from ..params import LETTER_MU, LETTER_T
-from .common import PAPER_T_MEASURE, _pyplot, _save
+from .common import PAPER_T_MEASURE, Recipe, _pyplot, _save
 from .encounters import _inverse, _last_inverse, _rounded
 
 LENGTHS = [20.0, 40.0]
@@ -99,3 +99,13 @@ def _range_draw(results, out):
     fig.tight_layout()
     _save(fig, out)
 
+
+#: the finite-range figure, as ``coupledgas.figures.RECIPES`` lists it
+RECIPES = (
+    Recipe(
+        name="range",
+        description="J_rho, J_u (F_u = 0.3) and L_ru (F_u = 0.1) against the range r of the "
+                    "barrier, L = 20 and 40: does ICC survive the slides' finite-range "
+                    "Hamiltonian?",
+        specs=_range_specs, draw=_range_draw, summary=_range_summary),
+)

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..params import LETTER_MU, LETTER_T, RunParams
 from ..thermo import density
-from .common import _pyplot, _save, rounded
+from .common import Recipe, _pyplot, _save, rounded
 from .encounters import Z_INVERSE
 
 #: the mass ratios M2/M1 (= m_rod, m_bullet = 1), on both sides of 1; the Letter's is 0.5
@@ -290,3 +290,14 @@ def _icc_map_draw(results, out):
                  f"{Z_INVERSE:g} errors of 0, bullets hardly pass; grey: ZT < 0 or undefined; "
                  "h = inf: no particle current, L_ru / sqrt(L_rr L_uu) = 0 / 0)", fontsize=9)
     _save(fig, out)
+
+
+#: the map of inverse currents, as ``coupledgas.figures.RECIPES`` lists it
+RECIPES = (
+    Recipe(
+        name="icc-map",
+        description="where inverse currents live: L_ru / sqrt(L_rr L_uu) and ZT over the "
+                    "mass ratio M2/M1, the barrier h (0 ... inf) and the rod fraction, "
+                    "L = 20 (paper: also L = 40): is M1 > M2 crucial?",
+        specs=_icc_map_specs, draw=_icc_map_draw, summary=_icc_map_summary),
+)

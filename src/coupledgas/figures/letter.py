@@ -7,9 +7,11 @@ import numpy as np
 
 from .common import (
     PURE,
+    Recipe,
     _crossing_error,
     _domain_extent,
     _first_crossing,
+    _force_scan_draw,
     _force_scan_specs,
     _measurement,
     _pyplot,
@@ -262,3 +264,31 @@ def _fig5_draw(results, out):
                  f"F_u(c) = {onset} (dotted)")
     fig.tight_layout()
     _save(fig, out)
+
+
+#: the Letter's Figs. 2-5, as ``coupledgas.figures.RECIPES`` lists them
+RECIPES = (
+    Recipe(
+        name="fig2",
+        description="the Letter's Fig. 2: J_rho, J_u against F_u (F_rho = 0) and against "
+                    "F_rho (F_u = 0), L = 20",
+        specs=_fig2_specs, summary=_fig2_summary,
+        draw=_force_scan_draw(False, "Fig. 2: currents against one force, L = 20, h = 1 "
+                                     "(the other force 0)")),
+    Recipe(
+        name="fig3",
+        description="the Letter's Fig. 3: J_rho and J_u over the (F_rho, F_u) plane with "
+                    "the zero-current contours; the inverse-current regions must not overlap",
+        specs=_fig3_specs, draw=_fig3_draw, summary=_fig3_summary),
+    Recipe(
+        name="fig4",
+        description="the Letter's Fig. 4: J_rho and L_ru against the barrier h at "
+                    "F_u = 0.1 (L = 160; quick: L = 40)",
+        specs=_fig4_specs, draw=_fig4_draw, summary=_fig4_summary),
+    Recipe(
+        name="fig5",
+        description="the Letter's Fig. 5: J_rho(F_u) at L = 1280 (quick: 320) with "
+                    "J_rho L / F_u, and <m(x)> showing the bullets' domain at the hot end; "
+                    "reports the onset",
+        specs=_fig5_specs, draw=_fig5_draw, summary=_fig5_summary),
+)

@@ -17,7 +17,7 @@ import numpy as np
 from ..critical import _root, power_law
 from ..onsager import ENTRIES, force_points, forces_entries, measured_currents, propagate
 from ..params import LETTER_MU, LETTER_T
-from .common import PURE, _domain_extent, _pyplot, _save, rounded
+from .common import PURE, Recipe, _domain_extent, _pyplot, _save, rounded
 from .letter import FIG4_FORCE, _fig5_analysis, _fig5_profile_panel
 from .supplement import FIG9_COEFFICIENTS, coefficient_panels
 
@@ -447,3 +447,29 @@ def _fig4_160_draw(results, out):
     ax.legend(fontsize=7)
     fig.tight_layout()
     _save(fig, out)
+
+
+#: the spot checks at the Letter's sizes, as ``coupledgas.figures.RECIPES`` lists them
+RECIPES = (
+    Recipe(
+        name="fig4-160",
+        description="spot check at the Letter's size: the sign change of J_rho with h at "
+                    "L = 160, F_u = 0.1, against h* ~ L^-1/2 from L = 40 (0.3 CPU hours)",
+        specs=_fig4_160_specs, draw=_fig4_160_draw, summary=_fig4_160_summary),
+    Recipe(
+        name="fig5-1280",
+        description="spot check at the Letter's size: <m(x)> at the hot end at L = 1280 "
+                    "for F_u = 0.35, 0.4, 0.45 (about 3 CPU hours)",
+        specs=_fig5_1280_specs, draw=_fig5_1280_draw, summary=_fig5_1280_summary),
+    Recipe(
+        name="fig5-sizes",
+        description="the Letter's Fig. 5(a) at L = 320 and 1280 as chains of forces (each "
+                    "point starts from the previous one's final state): does |J_rho L / "
+                    "F_u| rise above the onset, by how many errors? (hours per length)",
+        specs=_fig5_sizes_specs, draw=_fig5_sizes_draw, summary=_fig5_sizes_summary),
+    Recipe(
+        name="fig9-320",
+        description="spot check at the Letter's sizes: S and ZT at L = 40, 80, 160, 320 "
+                    "from Onsager matrices extrapolated to zero force (about 3 CPU hours)",
+        specs=_fig9_320_specs, draw=_fig9_320_draw, summary=_fig9_320_summary),
+)

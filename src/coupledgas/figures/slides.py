@@ -2,8 +2,9 @@
 040601), the autonomous circular heat engine (PRE 106, 044104), and its figure of merit
 against the length with an adapted barrier (the route toward Carnot efficiency).
 
-The engine figures' sizes come from ``_engine_setup`` and ``_yt_setup``; the recipes
-(``coupledgas.figures.RECIPES``) pass them in.
+The engine figures' sizes come from ``engine_setup`` and ``yt_setup``, looked up in this
+module when a figure's sweeps are made: a caller (the tests) shrinks them by replacing
+those names here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import xarray as xr
 from .. import thermo
 from ..heat_engine import linear_response
 from ..params import LETTER_MU
-from .common import PAPER_T_MEASURE, PURE, _first_crossing, _matrix, _pyplot, _save
+from .common import PAPER_T_MEASURE, PURE, Recipe, _first_crossing, _matrix, _pyplot, _save
 
 # --- heat conduction and the nonequilibrium phase transition (slides; PRL 118, 040601) ---
 
@@ -126,17 +127,30 @@ ENGINE_FORCE = 0.1
 ENGINE_ONSAGER = {"force": ENGINE_FORCE, "symmetric": False, "extrapolate": False}
 
 
-def _engine_setup(preset):
-    """Both channels' length, the measured and transient times, the reservoirs' particles."""
+def engine_setup(preset):
+    """The size of the ``engine`` figure: both channels' length, the measured and
+    transient times, the reservoirs' particles.
+
+    Parameters
+    ----------
+    preset : {"quick", "paper"}
+        L = 10 for ``"quick"``, 20 for ``"paper"``.
+
+    Returns
+    -------
+    dict
+        ``length``, ``t_measure``, ``t_transient`` and ``particles``.
+    """
     quick = preset == "quick"
     return dict(length=10.0 if quick else 20.0, t_measure=1e5 if quick else PAPER_T_MEASURE,
                 t_transient=5000.0 if quick else 20000.0,
                 particles=5000 if quick else 50000)
 
 
-def _engine_specs(preset, setup):
-    """The load sweep of the engine of ``setup`` (``_engine_setup``), and its channels'
+def _engine_specs(preset):
+    """The load sweep of the engine of ``engine_setup(preset)``, and its channels'
     Onsager matrices (A: h = 1, B: h = 0) at the reservoirs' mean state."""
+    setup = engine_setup(preset)
     # up to beyond the stall load, about |S_A - S_B| dT = 1.6 dT at these parameters
     delta_T = ENGINE_T[0] - ENGINE_T[1]
     loads = np.linspace(0.0, 1.6 * delta_T, 5 if preset == "quick" else 9).round(4).tolist()
@@ -219,8 +233,20 @@ def _engine_draw(results, out):
 
 # --- YT against L with an adapted barrier: the slides' route toward Carnot ---
 
-def _yt_setup(preset):
-    """The lengths of both channels and the measured time of their Onsager matrices."""
+def yt_setup(preset):
+    """The size of the ``yt-vs-length`` figure: the lengths of both channels and the
+    measured time of their Onsager matrices.
+
+    Parameters
+    ----------
+    preset : {"quick", "paper"}
+        L = 10, 20, 40 for ``"quick"``, 20 to 320 for ``"paper"``.
+
+    Returns
+    -------
+    dict
+        ``lengths`` (a list of float) and ``t_measure``.
+    """
     quick = preset == "quick"
     return dict(lengths=[10.0, 20.0, 40.0] if quick else [20.0, 40.0, 80.0, 160.0, 320.0],
                 t_measure=1e5 if quick else PAPER_T_MEASURE)
@@ -231,9 +257,10 @@ def adapted_barrier(length, h_20=1.0):
     return h_20 * (length / 20.0) ** -0.5
 
 
-def _yt_specs(setup):
+def _yt_specs(preset):
     """The Onsager matrices of channels A (barrier adapted) and B (h = 0) at each length
-    of ``setup`` (``_yt_setup``), one point per length on the zipped axis ``size``."""
+    of ``yt_setup(preset)``, one point per length on the zipped axis ``size``."""
+    setup = yt_setup(preset)
     lengths = setup["lengths"]
     base = {**ENGINE_ONSAGER, "t_measure": setup["t_measure"]}
     return {"a": {"kind": "onsager", "base": base, "axes": {"size": {
@@ -278,3 +305,25 @@ def _yt_draw(results, out):
     fig.suptitle("Figure of merit with the barrier adapted to the length (B: h = 0)")
     fig.tight_layout()
     _save(fig, out)
+
+
+#: the slides' figures, as ``coupledgas.figures.RECIPES`` lists them
+RECIPES = (
+    Recipe(
+        name="phase-transition",
+        description="heat baths: kappa(dT, L), kappa ~ L^alpha, <m(x)>; locates the "
+                    "nonequilibrium phase transition (slides; Wang and Casati, PRL 118)",
+        specs=_phase_transition_specs, draw=_phase_transition_draw,
+        summary=_phase_transition_summary),
+    Recipe(
+        name="engine",
+        description="circular heat engine: (power, efficiency) over a load sweep on the "
+                    "linear-response trade-off curve (slides; PRE 106)",
+        specs=_engine_specs, extra=_engine_extra, draw=_engine_draw,
+        summary=_engine_summary),
+    Recipe(
+        name="yt-vs-length",
+        description="engine figure of merit YT against L, channel A's barrier adapted as "
+                    "L^-1/2 (slides: the route toward Carnot efficiency)",
+        specs=_yt_specs, extra=_yt_extra, draw=_yt_draw, summary=_yt_summary),
+)

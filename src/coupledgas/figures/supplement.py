@@ -6,7 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..onsager import ENTRIES, entries_from_forces, measured_currents, propagate
-from .common import SIZES, _current_ratio, _force_scan_specs, _pyplot, _save
+from .common import (
+    SIZES,
+    Recipe,
+    _current_ratio,
+    _force_scan_draw,
+    _force_scan_specs,
+    _pyplot,
+    _save,
+)
 
 #: Fig. 9: the transport coefficients from the Onsager matrix
 FIG9_COEFFICIENTS = ("sigma", "kappa", "S", "ZT")
@@ -102,3 +110,35 @@ def _coefficients_by_size_draw(names, title):
     def draw(results, out):
         coefficient_panels(*_coefficients_by_size(results), names, title, out)
     return draw
+
+
+#: the Supplement's Figs. 6-9, as ``coupledgas.figures.RECIPES`` lists them
+RECIPES = (
+    Recipe(
+        name="fig6",
+        description="the Supplement's Fig. 6: Fig. 2 for several sizes (quick: L = 20, 40, "
+                    "80; paper: up to 320)",
+        specs=_currents_by_size_specs, summary=_currents_by_size_summary,
+        draw=_force_scan_draw(False, "Fig. 6: Fig. 2 for several sizes (h = 1)")),
+    Recipe(
+        name="fig7",
+        description="the Supplement's Fig. 7: J_rho/J_u (F_rho = 0) and J_u/J_rho "
+                    "(F_u = 0) for several sizes (the data of fig6)",
+        specs=_currents_by_size_specs, summary=_currents_by_size_summary, data_name="fig6",
+        draw=_force_scan_draw(True, "Fig. 7: current ratios for several sizes")),
+    Recipe(
+        name="fig8",
+        description="the Supplement's Fig. 8: Onsager coefficients against L (finite "
+                    "forces (f, 0) and (0, f))",
+        specs=_coefficients_by_size_specs, summary=_coefficients_by_size_summary,
+        draw=_coefficients_by_size_draw(ENTRIES,
+                                        "Fig. 8: Onsager coefficients against L (h = 1)")),
+    Recipe(
+        name="fig9",
+        description="the Supplement's Fig. 9: sigma, kappa, S and ZT against L (the data "
+                    "of fig8)",
+        specs=_coefficients_by_size_specs, summary=_coefficients_by_size_summary,
+        data_name="fig8",
+        draw=_coefficients_by_size_draw(
+            FIG9_COEFFICIENTS, "Fig. 9: transport coefficients and ZT against L (h = 1)")),
+)
