@@ -68,3 +68,10 @@ def test_the_gallery_redraws_the_conjecture_with_h_star_falling_like_one_over_ro
     # at the adapted barrier 2 h*(L) YT does not grow like the conjectured divergence
     adapted = summary["YT_adapted_barrier"]
     assert adapted["exponent"] < 0.3 and all(0.15 < v < 0.35 for v in adapted["YT"])
+    # the fixed multiple is where YT is largest at L = 20, and every length is taken at
+    # the scanned barrier nearest it (the grids reach about 3 h*)
+    fixed = summary["YT_fixed_multiple"]
+    assert fixed["multiple"] == summary["barrier_of_largest_YT_over_h_star"][0]
+    for barrier, h in zip(fixed["barrier"], h_star):
+        assert abs(barrier / h - fixed["multiple"]) < 0.15 * fixed["multiple"]
+    assert fixed["exponent"] < 0.3

@@ -107,13 +107,21 @@ def _YT_against_L(engines, chosen):
             "exponent": rounded(gamma, 3), "exponent_err": rounded(gamma_err, 3)}
 
 
+def _nearest_multiple(engines, h_star, multiple):
+    """Per length, the index of the scanned barrier nearest ``multiple`` h*(L)."""
+    return [int(np.argmin(np.abs(row["barrier"] / hs - multiple)))
+            for row, hs in zip(engines, h_star)]
+
+
 def _conjecture_summary(results):
     h = _scans(results)
     engines = _engine_rows(results)
     best = [int(np.nanargmax(row["YT"])) for row in engines]
     fixed = [int(np.argmin(np.abs(row["barrier"] - FIXED_BARRIER))) for row in engines]
-    adapted = [int(np.argmin(np.abs(row["barrier"] / h_star - ADAPTED_MULTIPLE)))
-               for row, h_star in zip(engines, h["h_star"])]
+    adapted = _nearest_multiple(engines, h["h_star"], ADAPTED_MULTIPLE)
+    # the multiple of h* where YT is largest at the smallest length, kept at every length
+    multiple = engines[0]["barrier"][best[0]] / h["h_star"][0]
+    at_multiple = _nearest_multiple(engines, h["h_star"], multiple)
     return {
         "points": [{"length": row["length"], "barrier": float(b),
                     "h_star": rounded(h_star, 4), "h_star_err": rounded(h_err, 4),
@@ -137,15 +145,18 @@ def _conjecture_summary(results):
         "YT_largest_scanned_against_L": _YT_against_L(engines, best),
         "YT_fixed_barrier": _YT_against_L(engines, fixed),
         "YT_adapted_barrier": _YT_against_L(engines, adapted),
+        "YT_fixed_multiple": {"multiple": rounded(multiple, 3),
+                              **_YT_against_L(engines, at_multiple)},
         "cpu_seconds": [round(v, 1) for v in h["cpu_seconds"]],
         "criteria": "h*: the root of the straight line through the two scanned barriers "
                     "that bracket L_ru's first sign change (Onsager matrices, forces f / 2 "
                     "and f = 0.4 extrapolated to zero); local exponent: ln(h*_2 / h*_1) / "
                     "ln(L_2 / L_1); YT: the engine of channel A (the scanned barrier) and "
                     "the exact free channel B of the same length, T = 1, mu = 1.5; YT "
-                    "against L: at the largest scanned YT, at h = 1 (fixed) and at the "
-                    "scanned barrier nearest 2 h*(L) (adapted), with the exponent of a "
-                    "weighted fit YT ~ L^gamma",
+                    "against L: at the largest scanned YT, at h = 1 (fixed), at the "
+                    "scanned barrier nearest 2 h*(L) (adapted) and nearest the multiple "
+                    "of h*(L) where YT is largest at the smallest L (fixed multiple), "
+                    "with the exponent of a weighted fit YT ~ L^gamma",
         "slides": "h_B* ~ L_B^-0.5; conjecture: diverging YT possible adapting the barrier "
                   "height with system size"}
 
