@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from coupledgas import plan as plan_module
+from coupledgas import pilots as plan_module
 from coupledgas.cli import main
 from coupledgas.params import RunParams
 from coupledgas.plan import (
