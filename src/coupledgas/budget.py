@@ -22,21 +22,16 @@ from pathlib import Path
 from .costs import SECONDS_PER_HOUR, plan
 from .digests import digest
 from .files import write_text
-from .heat_engine import heat_engine
-from .onsager import onsager
-from .params import ParameterError, RunParams, positive
+from .params import ParameterError, positive
 from .pilots import Pilots, keyword_defaults
+from .point_kinds import KINDS
 from .sweep_spec import SweepSpec
 
 
 def scaled_spec(spec: SweepSpec, scale: float) -> dict:
     """``spec`` as a dict with every measured time (t_measure, t_max) times ``scale`` and
     every precision target rel_err / sqrt(scale); transients untouched."""
-    kind = spec.kind
-    if kind == "run":
-        default = keyword_defaults(RunParams.create)["t_measure"]
-    else:
-        default = keyword_defaults(heat_engine if kind == "engine" else onsager)["t_measure"]
+    default = keyword_defaults(KINDS[spec.kind].function)["t_measure"]
     base = dict(spec.base)
     axes = {k: list(v) for k, v in spec.axes.items()}
     zipped = {k: {n: list(v) for n, v in g.items()} for k, g in spec.zipped.items()}
@@ -59,7 +54,8 @@ def scaled_spec(spec: SweepSpec, scale: float) -> dict:
     varied = set(axes) | {n for g in zipped.values() for n in g}
     if "t_measure" not in base and "t_measure" not in varied:
         base["t_measure"] = float(default) * scale
-    out = {"kind": kind, "replicas": spec.replicas, "base": base, "axes": {**axes, **zipped}}
+    out = {"kind": spec.kind, "replicas": spec.replicas, "base": base,
+           "axes": {**axes, **zipped}}
     if spec.chain:
         out.update(chain=spec.chain, chain_transient=spec.chain_transient)
     return out

@@ -83,6 +83,9 @@ class PointKind:
         Whether a sweep of this kind may have ``replicas``.
     aliases : dict
         Other names of parameters.
+    function : callable
+        What a point calls (``RunParams.create`` for runs): its keywords' defaults are
+        the settings a spec leaves out (the budget scales its default ``t_measure``).
     """
 
     noun: str
@@ -96,6 +99,7 @@ class PointKind:
     optional_scalars: tuple = ()
     replicas: bool = False
     aliases: dict = field(default_factory=dict)
+    function: Callable = RunParams.create
 
 
 def _keywords(settings, replica) -> dict:
@@ -216,8 +220,8 @@ KINDS = {
                      OPTIONAL_SCALARS, replicas=True, aliases=ALIASES),
     "engine": PointKind("a heat-engine", _engine_parameters, _keywords, _no_options,
                         _as_given, _engine, ENGINE_SCALARS, plan_engine_point,
-                        aliases=ENGINE_ALIASES),
+                        aliases=ENGINE_ALIASES, function=heat_engine),
     "onsager": PointKind("an Onsager", _onsager_parameters, _onsager_params, _no_options,
                          _as_given, _onsager, ONSAGER_SCALARS, plan_onsager_point,
-                         ONSAGER_OPTIONAL, aliases=ALIASES),
+                         ONSAGER_OPTIONAL, aliases=ALIASES, function=onsager),
 }
