@@ -129,7 +129,7 @@ def test_an_unknown_keyword_is_answered_with_the_closest_known_name():
 
 
 def test_each_choice_list_is_declared_once_and_the_cli_and_kernel_read_it():
-    from coupledgas import cli, params
+    from coupledgas import cli_options, params
     from coupledgas.kernel import layout
     from coupledgas.onsager import METHODS
 
@@ -138,11 +138,11 @@ def test_each_choice_list_is_declared_once_and_the_cli_and_kernel_read_it():
     assert params.PASSING_RULES is layout.PASSING_RULES
     assert params.DISSIPATION_PLACES is layout.DISSIPATION_PLACES
     assert params.WALL_RULES is layout.WALL_RULES
-    assert [c.value for c in cli.Passing] == list(layout.PASSING_RULES)
-    assert [c.value for c in cli.DissipateAt] == list(layout.DISSIPATION_PLACES)
-    assert [c.value for c in cli.BulletWalls] == list(layout.WALL_RULES)
-    assert [c.value for c in cli.Walls] == ["thermal", "specular"]  # rods: no exchange
-    assert [c.value for c in cli.Method] == list(METHODS)
+    assert [c.value for c in cli_options.Passing] == list(layout.PASSING_RULES)
+    assert [c.value for c in cli_options.DissipateAt] == list(layout.DISSIPATION_PLACES)
+    assert [c.value for c in cli_options.BulletWalls] == list(layout.WALL_RULES)
+    assert [c.value for c in cli_options.Walls] == ["thermal", "specular"]  # rods: no exchange
+    assert [c.value for c in cli_options.Method] == list(METHODS)
     for rules in (layout.PASSING_RULES, layout.DISSIPATION_PLACES, layout.WALL_RULES):
         codes = [rule.code for rule in rules.values()]
         assert len(set(codes)) == len(codes) and all(rule.description for rule in

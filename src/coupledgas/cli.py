@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import sys
 from enum import Enum
@@ -13,7 +12,34 @@ import typer
 
 from . import __version__, report
 from .checkpoint import load
-from .critical import RESPONSES, critical_barrier
+from .cli_options import (
+    AS_JSON,
+    CHEMICAL_POTENTIAL,
+    CLUSTER_OPTIONS,
+    LENGTH,
+    OUT,
+    PLAN_OPTIONS,
+    RANGE,
+    REPLICAS,
+    RESERVOIR_OPTIONS,
+    SCHEDULER,
+    SEED,
+    SWEEP_WORKERS,
+    T_MAX,
+    T_MEASURE,
+    T_TRANSIENT,
+    TEMPERATURE,
+    WORKERS,
+    Method,
+    Response,
+    channel_options,
+    choices,
+    described,
+    executor,
+    reservoir_keywords,
+    with_options,
+)
+from .critical import critical_barrier
 from .execute import Interrupted, execute
 from .figures import budget_record, figure, figure_parts
 from .files import atomic_path, write_netcdf
@@ -22,14 +48,6 @@ from .kernel import InelasticCollapse
 from .onsager import FORCE, METHODS, onsager
 from .optimize import OBJECTIVES, optimize, parse_bounds
 from .params import (
-    ALIASES,
-    DISSIPATION_PLACES,
-    LETTER_MU,
-    LETTER_T,
-    PASSING_RULES,
-    ROD_WALL_RULES,
-    WALL_RULES,
-    Channel,
     ParameterError,
     RunParams,
 )
@@ -66,202 +84,8 @@ def option_name(parameter: str) -> str:
     return OPTION_NAMES.get(parameter, "--" + parameter.replace("_", "-"))
 
 
-def _described(rules: dict, names=None) -> str:
-    """The help text of a choice list: each choice (of ``names``, default all) with its
-    one-line description, as its registry declares them."""
-    return "; ".join(f"{name}: {rules[name].description}" for name in names or rules)
-
-
-def _choices(name: str, values) -> type[Enum]:
-    """A command-line choice list from the registry that declares it where its meaning
-    lives (``kernel.layout``, ``onsager``, ...): the choices are written once."""
-    return Enum(name, {value: value for value in values}, type=str)
-
-
-Walls = _choices("Walls", ROD_WALL_RULES)
-BulletWalls = _choices("BulletWalls", WALL_RULES)
-DissipateAt = _choices("DissipateAt", DISSIPATION_PLACES)
-Passing = _choices("Passing", PASSING_RULES)
-Method = _choices("Method", METHODS)
-Response = _choices("Response", RESPONSES)
-
-
-# the channel's options, declared once: a ``Channel`` field -> its help (the default,
-# the type and the choices come from the record and its choice lists; ``ALIASES`` give
-# the short flags, ``--rods`` for ``--n-rods``)
-CHANNEL_HELP = {
-    "length": "Channel length L.",
-    "barrier": "Pass-through barrier h (inf: hard-point gas).",
-    "m_bullet": "Bullet mass M1.",
-    "m_rod": "Rod mass M2.",
-    "n_rods": "Number of rods [default: round(rho(T, mu) L / 2)].",
-    "n_bullets": "Bullets of a closed channel [default: round(rho(T, mu) L)].",
-    "rod_walls": "Rods at the ends: " + _described(WALL_RULES, ROD_WALL_RULES) + ".",
-    "bullet_walls": "Bullets at the ends: " + _described(WALL_RULES) + " (thermal or "
-                    "specular: a closed channel between heat baths).",
-    "dissipation": "Fraction delta in [0, 1) of the pair's relative kinetic energy lost at "
-                   "an encounter (centre-of-mass velocity kept).",
-    "dissipate_at": "Where delta acts: " + _described(DISSIPATION_PLACES) + ".",
-    "collapse_time": "t_c of the TC model where bounces dissipate: a bounce within t_c of a "
-                     "particle's previous bounce is elastic, which prevents inelastic "
-                     "collapse (0: off).",
-    "passing": "Passing rule: " + _described(PASSING_RULES) + ".",
-    "passing_width": "w of the smooth rule (energy).",
-    "barrier_width": "a of the quantum rule (length).",
-    "interaction_range": "Range r of the barrier V(x) = h for -r <= x <= r (the slides' "
-                         "Hamiltonian; 0: the Letter's point barrier).",
-}
-# options shared by several commands
-LENGTH = typer.Option(Channel.length, "--length", help=CHANNEL_HELP["length"])
-RANGE = typer.Option(Channel.interaction_range, "--interaction-range", "--range",
-                     help=CHANNEL_HELP["interaction_range"])
-TEMPERATURE = typer.Option(LETTER_T, "--T", help="Mean temperature around which forces act.")
-CHEMICAL_POTENTIAL = typer.Option(LETTER_MU, "--mu", help="Mean chemical potential.")
-T_TRANSIENT = typer.Option(None, "--t-transient", help="Discarded time [default: "
-                           "max(200, L^2 / 2), the relaxation of the species' segregation].")
-T_MEASURE = typer.Option(100000.0, "--t-measure", help="Measured time.")
-SEED = typer.Option(1, "--seed", help="Random seed (same seed, same result).")
-T_MAX = typer.Option(None, "--t-max", help="With --rel-err: stop here even if the target "
-                     "is not reached [default: 100 t-measure].")
-REPLICAS = typer.Option(1, "--replicas", help="Independent replicas (seeds spawned from "
-                        "--seed), combined with error propagation.")
-WORKERS = typer.Option(1, "--workers", help="Processes for the replicas.")
-AS_JSON = typer.Option(False, "--json", help="Print one JSON object.")
-OUT = typer.Option(None, "--out", help="Write the Dataset (netCDF).")
-# where the points of a sweep (or a figure's sweeps) run
-SWEEP_WORKERS = typer.Option(None, "--workers",
-                             help="Local worker processes [default: one per core].")
-SCHEDULER = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler "
-                         "(tcp://host:8786) instead of a local cluster.")
-SLURM = typer.Option(False, "--slurm", help="Start workers as SLURM jobs (dask-jobqueue).")
-SLURM_QUEUE = typer.Option(None, "--slurm-queue", help="Partition.")
-SLURM_WALLTIME = typer.Option("24:00:00", "--slurm-walltime", help="Wall time per worker job.")
-SLURM_MEMORY = typer.Option("4GB", "--slurm-memory", help="Memory per job.")
-SLURM_JOBS = typer.Option(4, "--slurm-jobs", help="Worker jobs to submit.")
-SLURM_ACCOUNT = typer.Option(None, "--slurm-account", help="Account charged for the jobs.")
-# the cost of a sweep or a figure before it runs, and a budget
-PLAN = typer.Option(False, "--plan", help="Print what every point will cost (events, "
-                    "core-seconds, expected errors; from pilot runs of about half a "
-                    "CPU second each) and the total, without running the points.")
-PLAN_JSON = typer.Option(False, "--json", help="With --plan: one JSON object "
-                         "(core_hours, wall_seconds, points).")
-PLAN_WALLTIME = typer.Option(None, "--walltime", help="With --plan: the longest a worker "
-                             "may run one point (HH:MM:SS, a cluster job's limit); a longer "
-                             "point is split into replicas that fit, each with its own "
-                             "transient. The plan gives the wall time on --workers workers "
-                             "[default: one per core].")
-BUDGET = typer.Option(None, "--budget", help="CPU core-hours for all the points: every "
-                      "measured time (and precision target) is scaled by one factor so that "
-                      "the plan fits, the transients kept whole. With --plan: print that "
-                      "plan.")
-
-
-CHANNEL_CHOICES = {"rod_walls": Walls, "bullet_walls": BulletWalls,
-                   "dissipate_at": DissipateAt, "passing": Passing}
-
-
-def channel_options(suffix: str = "", label: str = "") -> list[inspect.Parameter]:
-    """The command-line options of a ``Channel``'s fields, one per field.
-
-    Parameters
-    ----------
-    suffix : str
-        Appended to each name and flag (``"a"``: ``length_a``, ``--length-a``); the
-        options then default to None, which leaves the field to the command's own
-        default channel.
-    label : str
-        Put before each help text ("Channel A: ").
-    """
-    short = {field: name for name, field in ALIASES.items()}
-    options = []
-    for field in Channel.names():
-        name, default = field + (f"_{suffix}" if suffix else ""), getattr(Channel, field)
-        flags = [f"--{name.replace('_', '-')}"]
-        if field in short:
-            flags.append(f"--{short[field]}" + (f"-{suffix}" if suffix else ""))
-        kind = CHANNEL_CHOICES.get(field, int if field in ("n_rods", "n_bullets") else float)
-        if field in CHANNEL_CHOICES and not suffix:
-            default = kind(default)
-        elif suffix:
-            default = None
-        annotation = Optional[kind] if default is None else kind
-        options.append((name, annotation,
-                        typer.Option(default, *flags, help=label + CHANNEL_HELP[field])))
-    return _group(*options)
-
-
-def _given(options: dict) -> dict:
-    """Options as API keywords: choices by their value, options left unset dropped."""
-    return {name: value.value if isinstance(value, Enum) else value
-            for name, value in options.items() if value is not None}
-
-
-def _with_options(**groups):
-    """A command with the options of each group (``name=[inspect.Parameter, ...]``)
-    before its own; the command takes each group as one keyword, ``name``, a dict of the
-    group's values (``_given``). The options are declared once, in their group."""
-    def decorate(command):
-        own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
-               if p.name not in groups]
-        grouped = [p for group in groups.values() for p in group]
-
-        def wrapper(**options):
-            values = {name: _given({p.name: options.pop(p.name) for p in group})
-                      for name, group in groups.items()}
-            return command(**values, **options)
-
-        wrapper.__signature__ = inspect.Signature(grouped + own)
-        wrapper.__annotations__ = {p.name: p.annotation for p in grouped + own}
-        wrapper.__name__, wrapper.__doc__ = command.__name__, command.__doc__
-        return wrapper
-    return decorate
-
-
-def _group(*options) -> list[inspect.Parameter]:
-    """Options given as (name, type, typer option), as the parameters of one group."""
-    return [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=option,
-                              annotation=annotation) for name, annotation, option in options]
-
-
-#: the reservoirs of an open channel: forces around (T, mu) or the two states, and the seed
-RESERVOIR_OPTIONS = _group(
-    ("F_rho", Optional[float], typer.Option(
-        None, "--F-rho", help="Force mu_L/T_L - mu_R/T_R. With no force and no reservoir "
-        "state given, the run is the Letter's Fig. 2 point F_rho = 0, F_u = 0.3; with one "
-        "force given, the other is 0.")),
-    ("F_u", Optional[float], typer.Option(None, "--F-u", help="Force 1/T_R - 1/T_L.")),
-    ("T", float, TEMPERATURE),
-    ("mu", float, CHEMICAL_POTENTIAL),
-    ("T_left", Optional[float], typer.Option(None, "--T-left", help="Left reservoir "
-                                             "temperature (instead of the forces).")),
-    ("T_right", Optional[float], typer.Option(None, "--T-right",
-                                              help="Right reservoir temperature.")),
-    ("mu_left", Optional[float], typer.Option(None, "--mu-left", help="Left reservoir "
-                                              "chemical potential.")),
-    ("mu_right", Optional[float], typer.Option(None, "--mu-right", help="Right reservoir "
-                                               "chemical potential.")),
-    ("seed", int, SEED))
-
-
-def _forces(F_rho, F_u, T_left, T_right, mu_left, mu_right):
-    """The Letter's Fig. 2 point (F_u = 0.3) unless a force or a reservoir state is given."""
-    if all(v is None for v in (F_rho, F_u, T_left, T_right, mu_left, mu_right)):
-        return 0.0, 0.3
-    if any(v is not None for v in (T_left, T_right, mu_left, mu_right)):
-        return F_rho, F_u
-    return (0.0 if F_rho is None else F_rho), (0.0 if F_u is None else F_u)
-
-
-def _reservoirs(options: dict) -> dict:
-    """``RunParams.create``'s reservoir keywords from the reservoir options (the Letter's
-    Fig. 2 point when none is given)."""
-    F_rho, F_u = _forces(*(options.get(k) for k in ("F_rho", "F_u", "T_left", "T_right",
-                                                     "mu_left", "mu_right")))
-    return {**options, "F_rho": F_rho, "F_u": F_u}
-
-
 @app.command()
-@_with_options(channel=channel_options(), reservoirs=RESERVOIR_OPTIONS)
+@with_options(channel=channel_options(), reservoirs=RESERVOIR_OPTIONS)
 def run(
     channel: dict,
     reservoirs: dict,
@@ -285,7 +109,7 @@ def run(
     out: Optional[Path] = OUT,
 ):
     """Simulate one open channel between two reservoirs and report its currents."""
-    params = RunParams.create(**channel, **_reservoirs(reservoirs), t_transient=t_transient,
+    params = RunParams.create(**channel, **reservoir_keywords(reservoirs), t_transient=t_transient,
                               t_measure=t_measure)
     if replicas != 1 or workers != 1:
         if checkpoint is not None:
@@ -319,13 +143,13 @@ def resume(
 
 
 @app.command("onsager")
-@_with_options(channel=channel_options())
+@with_options(channel=channel_options())
 def onsager_command(
     channel: dict,
     T: float = TEMPERATURE,
     mu: float = CHEMICAL_POTENTIAL,
     method: Method = typer.Option(Method.forces, "--method",
-                                  help=_described(METHODS) + "."),
+                                  help=described(METHODS) + "."),
     force: float = typer.Option(FORCE, "--force", help="f of the forces method: the "
                                 "largest force applied."),
     symmetric: bool = typer.Option(True, "--symmetric/--one-sided", help="Forces method: "
@@ -360,7 +184,7 @@ def onsager_command(
 
 
 @app.command("heat-engine")
-@_with_options(channel_a=channel_options("a", "Channel A: "),
+@with_options(channel_a=channel_options("a", "Channel A: "),
                channel_b=channel_options("b", "Channel B: "))
 def heat_engine_command(
     channel_a: dict,
@@ -474,7 +298,7 @@ class SpacetimeMode(str, Enum):
 
 
 @app.command("spacetime")
-@_with_options(channel=channel_options(), reservoirs=RESERVOIR_OPTIONS)
+@with_options(channel=channel_options(), reservoirs=RESERVOIR_OPTIONS)
 def spacetime_command(
     channel: dict,
     reservoirs: dict,
@@ -495,7 +319,7 @@ def spacetime_command(
     from .spacetime_pictures import spacetime
 
     fig, ds = spacetime(parse_window(window), mode=mode.value, interval=interval, bins=bins,
-                        **channel, **_reservoirs(reservoirs))
+                        **channel, **reservoir_keywords(reservoirs))
     if out.suffix.lstrip(".") not in fig.canvas.get_supported_filetypes():
         raise ParameterError("out", f"unknown image format {out.suffix!r} (use .png, .pdf, "
                              f".svg, ...)")
@@ -507,7 +331,7 @@ def spacetime_command(
 
 
 @app.command("movie")
-@_with_options(channel=channel_options(), reservoirs=RESERVOIR_OPTIONS)
+@with_options(channel=channel_options(), reservoirs=RESERVOIR_OPTIONS)
 def movie_command(
     channel: dict,
     reservoirs: dict,
@@ -523,7 +347,7 @@ def movie_command(
     from .spacetime import parse_window
 
     frames = movie(parse_window(window), out, frame_interval=frame_interval, fps=fps,
-                   **channel, **_reservoirs(reservoirs))
+                   **channel, **reservoir_keywords(reservoirs))
     typer.echo(f"wrote {out} ({frames} frames)")
 
 
@@ -550,32 +374,6 @@ def _planned(parts, planning: dict, record, workers=None):
     return parts
 
 
-#: where the points of a sweep or a figure run (``_cluster``), and their plan and budget
-#: (``_planned``)
-CLUSTER_OPTIONS = _group(
-    ("workers", Optional[int], SWEEP_WORKERS), ("scheduler", Optional[str], SCHEDULER),
-    ("slurm", bool, SLURM), ("slurm_queue", Optional[str], SLURM_QUEUE),
-    ("slurm_walltime", str, SLURM_WALLTIME), ("slurm_memory", str, SLURM_MEMORY),
-    ("slurm_jobs", int, SLURM_JOBS), ("slurm_account", Optional[str], SLURM_ACCOUNT))
-PLAN_OPTIONS = _group(("plan", bool, PLAN), ("as_json", bool, PLAN_JSON),
-                      ("budget", Optional[float], BUDGET),
-                      ("walltime", Optional[str], PLAN_WALLTIME))
-
-
-def _cluster(options: dict) -> dict:
-    """``sweep``'s and ``figure``'s keywords ``workers``, ``scheduler`` and ``slurm`` from
-    the cluster options, after checking that one executor is chosen."""
-    workers, scheduler, slurm = (options.get(k) for k in ("workers", "scheduler", "slurm"))
-    chosen = [name for name, on in (("--workers", workers is not None),
-                                    ("--scheduler", scheduler is not None),
-                                    ("--slurm", slurm)) if on]
-    if len(chosen) > 1:
-        raise ParameterError("workers", f"choose one of {', '.join(chosen)}")
-    settings = {k.removeprefix("slurm_"): v for k, v in options.items()
-                if k.startswith("slurm_")}
-    return dict(workers=workers, scheduler=scheduler, slurm=settings if slurm else None)
-
-
 def _with_sweep_progress(call):
     """``call(progress)`` with a progress line on a terminal (none when piped)."""
     progress = SweepProgress() if sys.stderr.isatty() else None
@@ -586,7 +384,7 @@ def _with_sweep_progress(call):
 
 
 @app.command("sweep")
-@_with_options(cluster=CLUSTER_OPTIONS, planning=PLAN_OPTIONS)
+@with_options(cluster=CLUSTER_OPTIONS, planning=PLAN_OPTIONS)
 def sweep_command(
     cluster: dict,
     planning: dict,
@@ -594,7 +392,7 @@ def sweep_command(
     out: Path = typer.Option(..., "--out", help="Sweep directory (results.nc, points/)."),
 ):
     """Run a grid of runs on Dask; rerunning computes only the missing points."""
-    where = _cluster(cluster)
+    where = executor(cluster)
     parts = _planned({"sweep": (SweepSpec.load(spec), out)}, planning, out / "budget.json",
                      where["workers"])
     if parts is None:
@@ -606,7 +404,7 @@ def sweep_command(
                f"(dimensions: {dict(results.sizes)})")
 
 
-Objective = _choices("Objective", OBJECTIVES)
+Objective = choices("Objective", OBJECTIVES)
 
 
 @app.command("optimize")
@@ -641,7 +439,7 @@ def optimize_command(
 
 
 @app.command("figure")
-@_with_options(cluster=CLUSTER_OPTIONS, planning=PLAN_OPTIONS)
+@with_options(cluster=CLUSTER_OPTIONS, planning=PLAN_OPTIONS)
 def figure_command(
     cluster: dict,
     planning: dict,
@@ -657,7 +455,7 @@ def figure_command(
         return
     if name is None:
         raise ParameterError("name", "give a figure name (coupledgas figure --list)")
-    where = _cluster(cluster)
+    where = executor(cluster)
     parts = _planned(figure_parts(name, preset, out), planning, budget_record(name, out),
                      where["workers"])
     if parts is None:
