@@ -76,7 +76,7 @@ FIG5_CHAIN_PLANS = {
 #: ``docs/figures/fig5-sizes-data/``): the recipe draws those, and a chain grows by
 #: raising its count, since its finished points keep their files
 FIG5_CHAIN_DONE = {"L320-up": 8, "L320-down": 8, "L640-up": 8, "L1280-up": 8,
-                   "L1280-down": 0}
+                   "L1280-down": 8}
 FIG5_CHAINS = {part: {**plan, "forces": plan["forces"][:FIG5_CHAIN_DONE[part]]}
                for part, plan in FIG5_CHAIN_PLANS.items() if FIG5_CHAIN_DONE[part]}
 
