@@ -51,6 +51,7 @@ from .params import (
     ParameterError,
     RunParams,
 )
+from .plan import budgeted, scheduled_plan
 from .plot import plot_result
 from .progress import ProgressLine, compile_notice
 from .replicas import run_replicas
@@ -353,7 +354,7 @@ def movie_command(
 
 def _planned(parts, planning: dict, record, workers=None):
     """``--plan`` and ``--budget`` (the ``planning`` options): print the plan
-    (``report.scheduled_plan``), or scale the parts to the budget (``report.budgeted``).
+    (``plan.scheduled_plan``), or scale the parts to the budget (``plan.budgeted``).
 
     Returns the parts to run, or None when only the plan was asked for (it is printed).
     """
@@ -364,12 +365,12 @@ def _planned(parts, planning: dict, record, workers=None):
     if walltime is not None and not plan_only:
         raise ParameterError("walltime", "only applies with --plan")
     if plan_only:
-        planned = report.scheduled_plan(parts, workers, walltime, budget, record)
+        planned = scheduled_plan(parts, workers, walltime, budget, record)
         typer.echo(json.dumps(planned.as_json()) if as_json else planned.table())
         return None
     if budget is None:
         return parts
-    parts, planned = report.budgeted(parts, budget, record)
+    parts, planned = budgeted(parts, budget, record)
     print(f"coupledgas: {report.budget_text(planned)}", file=sys.stderr)
     return parts
 

@@ -219,8 +219,8 @@ def default_forces(F_rho, F_u, T_left, T_right, mu_left, mu_right):
 def reservoir_keywords(options: dict) -> dict:
     """``RunParams.create``'s reservoir keywords from the reservoir options (the Letter's
     Fig. 2 point when none is given)."""
-    F_rho, F_u = default_forces(*(options.get(k) for k in ("F_rho", "F_u", "T_left", "T_right",
-                                                     "mu_left", "mu_right")))
+    F_rho, F_u = default_forces(*(options.get(k) for k in (
+        "F_rho", "F_u", "T_left", "T_right", "mu_left", "mu_right")))
     return {**options, "F_rho": F_rho, "F_u": F_u}
 
 

@@ -143,13 +143,9 @@ def heat_engine(T_hot=1.15, T_cold=0.85, channel_a: Channel | None = None,
     channels = []
     for (name, channel), load, ss in zip(_channels(given, channel_fields).items(),
                                          (load_a, load_b), seeds):
-        try:
-            params = RunParams.create(channel=channel, T_left=T_hot, T_right=T_cold,
-                                      mu_left=mu_hot0, mu_right=mu_cold0,
-                                      t_transient=t_transient, t_measure=t_measure,
-                                      seed=int(seed))
-        except ParameterError as err:
-            raise ParameterError(err.name, str(err).split(": ", 1)[1]) from None
+        params = RunParams.create(channel=channel, T_left=T_hot, T_right=T_cold,
+                                  mu_left=mu_hot0, mu_right=mu_cold0, t_transient=t_transient,
+                                  t_measure=t_measure, seed=int(seed))
         channels.append(_Channel(params, number(f"load_{name}", load), ss))
     m_bullet = channels[0].params.m_bullet
     reservoir = {"hot": int(N), "cold": int(N)}
@@ -226,8 +222,6 @@ def _channels(given: dict, channel_fields: dict) -> dict:
             raise unknown_keyword(key, keywords(), "a keyword of heat_engine")
     channels = {}
     for name, channel in given.items():
-        if channel is not None and not isinstance(channel, Channel):
-            raise ParameterError(f"channel_{name}", f"expected a Channel, got {channel!r}")
         try:
             channels[name] = Channel.of(channel or CHANNELS[name], **changes[name])
         except ParameterError as err:

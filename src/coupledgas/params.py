@@ -155,10 +155,8 @@ def _choice(name, value, choices):
         raise ParameterError(name, f"must be one of {', '.join(choices)}, got {value!r}")
 
 
-def _count(name, value, default):
-    """A non-negative particle count; ``None`` gives ``default``."""
-    if value is None:
-        return int(default)
+def _count(name, value):
+    """A non-negative particle count, or a ``ParameterError`` naming it."""
     count = number(name, value)
     if count < 0 or count != int(count):
         raise ParameterError(name, f"must be a non-negative integer, got {value!r}")
@@ -269,7 +267,7 @@ class Channel:
         _choice("bullet_walls", self.bullet_walls, WALL_RULES)
         for name in ("n_rods", "n_bullets"):
             if getattr(self, name) is not None:
-                put(name, _count(name, getattr(self, name), 0))
+                put(name, _count(name, getattr(self, name)))
         if self.bullet_walls == "exchange" and self.n_bullets is not None:
             raise ParameterError("n_bullets", "applies only to a closed channel "
                                  "(bullet walls thermal or specular)")
@@ -304,6 +302,8 @@ class Channel:
         Aliases (``ALIASES``: ``rods``, ``range``, ...) are read as the fields they stand
         for; a keyword that is no field raises ``ParameterError`` naming the closest one.
         """
+        if channel is not None and not isinstance(channel, Channel):
+            raise ParameterError("channel", f"expected a Channel, got {channel!r}")
         changes = {canonical(name): value for name, value in changes.items()}
         unknown = sorted(set(changes) - set(cls.names()))
         if unknown:
@@ -407,8 +407,6 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
             if not (T_left > 0 and T_right > 0):
                 raise ParameterError("F_u", f"makes a reservoir temperature non-positive "
                                      f"(T_left={T_left:g}, T_right={T_right:g})")
-        if channel is not None and not isinstance(channel, Channel):
-            raise ParameterError("channel", f"expected a Channel, got {channel!r}")
         unknown = sorted({canonical(n) for n in channel_fields} - set(Channel.names()))
         if unknown:
             raise unknown_keyword(unknown[0], cls.names())

@@ -69,6 +69,8 @@ walltime into replicas; ``budget`` says how a budget scales the measured times.
 
 from __future__ import annotations
 
+from os import cpu_count
+
 from .budget import Budget, check_budget, fit_budget, scaled_parts, scaled_spec
 from .costs import SECONDS_PER_HOUR, Plan, actual_core_seconds, plan
 from .pilots import (
@@ -86,12 +88,76 @@ from .pilots import (
     pilot_cache,
 )
 from .point_plans import UNRESOLVED, PointPlan, RunPlan, onsager_runs
+from .schedule import check_workers, parse_walltime, schedule
 
-# the names this module has always offered, defined in the modules above
+# the names this module has always offered, defined in the modules above, and the
+# two entry points below (``--plan`` and ``--budget``)
 __all__ = [
     "MIN_PILOT_BLOCKS", "PILOT_CAP_SECONDS", "PILOT_SECONDS", "PILOT_STRETCH",
     "PROBE_EVENTS", "REPORTED", "RESOLVED_SIGMAS", "SECONDS_PER_HOUR", "STEADY", "UNPRICED",
     "UNRESOLVED", "Budget", "Pilot", "Pilots", "Plan", "PointPlan", "RunPlan",
     "actual_core_seconds", "check_budget", "fit_budget", "onsager_runs", "pilot_cache",
-    "plan", "scaled_parts", "scaled_spec",
+    "plan", "scaled_parts", "scaled_spec", "scheduled_plan", "budgeted",
 ]
+
+
+def _priced(parts, budget, record):
+    """``plan.plan`` of ``parts``, or with a budget ``plan.fit_budget``'s (parts, plan,
+    budget), from pilots kept in ``plan.pilot_cache()``."""
+    pilots = Pilots(cache=pilot_cache())
+    if budget is None:
+        return parts, plan(parts, pilots), None
+    return fit_budget(parts, budget, record=record, pilots=pilots)
+
+
+def scheduled_plan(parts, workers=None, walltime=None, budget=None, record=None):
+    """What some sweeps will cost before they run (``--plan``).
+
+    Parameters
+    ----------
+    parts : dict
+        As for ``plan.plan``.
+    workers : int, optional
+        Workers for the wall time [default: one per core].
+    walltime : str, optional
+        The longest a worker may run one point (HH:MM:SS); longer points are split into
+        replicas.
+    budget : float, optional
+        CPU core-hours: the plan of the points scaled to fit them (``plan.fit_budget``).
+    record : path, optional
+        The budget's record, as for ``plan.fit_budget`` (read, not written).
+
+    Returns
+    -------
+    plan.Plan
+        With its ``schedule`` on ``workers`` workers; ``table()`` and ``as_json()``
+        print it.
+    """
+    limit = None if walltime is None else parse_walltime(walltime)  # checked before pilots
+    workers = check_workers((cpu_count() or 1) if workers is None else workers)
+    planned = _priced(parts, budget, record)[1]
+    planned.schedule = schedule(planned, workers, limit)
+    return planned
+
+
+def budgeted(parts, budget, record=None):
+    """Some sweeps with their measured times scaled to fit a budget (``--budget``).
+
+    Parameters
+    ----------
+    parts : dict
+        As for ``plan.plan``.
+    budget : float
+        CPU core-hours for all the points.
+    record : path, optional
+        Where the factor chosen is kept (``plan.fit_budget``); written.
+
+    Returns
+    -------
+    (dict, plan.Plan)
+        The scaled parts and their plan (``budget_text`` says it).
+    """
+    parts, planned, fitted = _priced(parts, budget, record)
+    fitted.write()
+    return parts, planned
+

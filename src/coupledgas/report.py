@@ -5,9 +5,8 @@ and a text, the readable report the command prints without ``--json``:
 ``run_summary`` and ``run_text`` for a run (``simulate``, ``run_replicas``), likewise
 ``onsager_*``, ``engine_*`` and ``ring_*``; ``critical_barrier_text`` and
 ``optimize_text`` for the dicts that ``critical_barrier`` and ``optimize`` return. In a
-notebook, ``print(report.run_text(ds))`` gives what ``coupledgas run`` prints.
-``scheduled_plan`` and ``budgeted`` are the cost of sweeps before they run, as
-``--plan`` and ``--budget`` give it (``coupledgas.plan``).
+notebook, ``print(report.run_text(ds))`` gives what ``coupledgas run`` prints;
+``budget_text`` says what a budget did (``plan.budgeted``).
 
 Quantities are in the model's reduced units (``coupledgas.metadata``): a particle
 current in 1/time, an energy current and a power in energy/time, temperatures and
@@ -341,74 +340,7 @@ def recipes_text() -> str:
     return "\n".join(f"{recipe.name:18s} {recipe.description}" for recipe in RECIPES.values())
 
 
-def _priced(parts, budget, record):
-    """``plan.plan`` of ``parts``, or with a budget ``plan.fit_budget``'s (parts, plan,
-    budget), from pilots kept in ``plan.pilot_cache()``."""
-    from .plan import Pilots, fit_budget, pilot_cache, plan
-
-    pilots = Pilots(cache=pilot_cache())
-    if budget is None:
-        return parts, plan(parts, pilots), None
-    return fit_budget(parts, budget, record=record, pilots=pilots)
-
-
-def scheduled_plan(parts, workers=None, walltime=None, budget=None, record=None):
-    """What some sweeps will cost before they run (``--plan``).
-
-    Parameters
-    ----------
-    parts : dict
-        As for ``plan.plan``.
-    workers : int, optional
-        Workers for the wall time [default: one per core].
-    walltime : str, optional
-        The longest a worker may run one point (HH:MM:SS); longer points are split into
-        replicas.
-    budget : float, optional
-        CPU core-hours: the plan of the points scaled to fit them (``plan.fit_budget``).
-    record : path, optional
-        The budget's record, as for ``plan.fit_budget`` (read, not written).
-
-    Returns
-    -------
-    plan.Plan
-        With its ``schedule`` on ``workers`` workers; ``table()`` and ``as_json()``
-        print it.
-    """
-    from os import cpu_count
-
-    from .schedule import check_workers, parse_walltime, schedule
-
-    limit = None if walltime is None else parse_walltime(walltime)  # checked before pilots
-    workers = check_workers((cpu_count() or 1) if workers is None else workers)
-    planned = _priced(parts, budget, record)[1]
-    planned.schedule = schedule(planned, workers, limit)
-    return planned
-
-
-def budgeted(parts, budget, record=None):
-    """Some sweeps with their measured times scaled to fit a budget (``--budget``).
-
-    Parameters
-    ----------
-    parts : dict
-        As for ``plan.plan``.
-    budget : float
-        CPU core-hours for all the points.
-    record : path, optional
-        Where the factor chosen is kept (``plan.fit_budget``); written.
-
-    Returns
-    -------
-    (dict, plan.Plan)
-        The scaled parts and their plan (``budget_text`` says it).
-    """
-    parts, planned, fitted = _priced(parts, budget, record)
-    fitted.write()
-    return parts, planned
-
-
 def budget_text(planned) -> str:
-    """The factor and the core-hours of a plan fitted to a budget (``budgeted``)."""
+    """The factor and the core-hours of a plan fitted to a budget (``plan.budgeted``)."""
     return (f"budget {planned.budget:g} core-hours: measured times x {planned.scale:g}; "
             f"{planned.core_hours:.3g} core-hours planned for the points to run")
