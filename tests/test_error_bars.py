@@ -12,7 +12,7 @@ from coupledgas.params import RunParams, relaxation_time
 from coupledgas.replicas import combine, run_replicas
 from coupledgas.simulate import Run
 
-LENGTH, REPLICAS = 40.0, 16
+LENGTH, REPLICAS = 20.0, 16
 #: 16 relaxation times L^2 / 2: the shortest run whose errors are reliable
 T_MEASURE = 16 * relaxation_time(LENGTH)
 

@@ -31,7 +31,7 @@ from numba import njit
 from .layout import PASS_SMOOTH, PASS_THRESHOLD
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def square_barrier_transmission(e_rel, barrier, width, reduced_mass):
     """Transmission probability through a square barrier, hbar = 1.
 

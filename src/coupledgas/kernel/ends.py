@@ -6,8 +6,11 @@ barrier of range r) call these helpers for a particle reaching x = 0 or x = L
 helpers do the wall rules, the ring buffer's head and count, the profile crossings, the
 flows booked at the ends (``flows``), the counters and the event log. What differs
 between the loops (the queue leaves to re-predict, a range's windows and contacts, the
-pair energy a particle takes along) stays with the loop. Every helper is inlined, as
-the loops' other helpers are.
+pair energy a particle takes along) stays with the loop. ``hit_wall`` is inlined into
+the loops (as a call, the channel at L = 20 lost 5% of its events per second); the rarely
+taken helpers (``place_bullet``, the speed draws ``flux_speed`` and ``entry_speed``, and
+``log_event``) are plain calls: inlined at every site, they made the kernels' cold compile
+longer for no speed (docs/performance.md, "Compile time").
 """
 
 import numpy as np
@@ -42,13 +45,13 @@ from .layout import (
 from .profiles import add_flight, add_wall_crossing
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def flux_speed(rng, mass, temperature):
     """Speed drawn from P(v) = m beta v exp(-m beta v^2 / 2), v > 0 (the Letter, Eq. 3)."""
     return np.sqrt(-2.0 * np.log(1.0 - rng.random()) * temperature / mass)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def entry_speed(rng, mass, temperature, step):
     """Speed of a bullet entering from a reservoir ``step`` above the channel end.
 
@@ -71,7 +74,7 @@ def waiting_time(rng, rate):
     return -np.log(1.0 - rng.random()) / rate
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def log_event(log, n, time, code, end, species_a, species_b, ident_a, ident_b, position):
     """Write event number ``n`` (the cumulative event count) into row n mod len(log).
 
@@ -144,7 +147,7 @@ def hit_wall(end, a, now, pair_part, x, v, t_last, species, ident, ints, params,
     return rule == EXCHANGE
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def place_bullet(end, speed, energy, now, x, v, t_last, species, ident, ints, params,
                  flows, counters, profile, crossings, log):
     """Put a bullet injected at end ``end`` at ``now`` into the ring, at the end.
