@@ -55,7 +55,7 @@ def test_json_output_has_the_documented_keys(capsys, tmp_path):
         assert key in result
     assert result["seed"] == 3 and result["F_u"] == 0.3 and result["F_rho"] == 0.0
     assert result["events"] > 0 and result["events_per_second"] > 0
-    ds = xr.open_dataset(out, engine="h5netcdf")
+    ds = xr.open_dataset(out)
     assert ds.J_rho.item() == result["J_rho"]
     assert ds.attrs["seed"] == 3 and "coupledgas_version" in ds.attrs
     assert not list(tmp_path.glob(".*.tmp*"))  # written atomically, nothing left over

@@ -22,7 +22,7 @@ def run_chain(spec, out):
     for point in spec.points():
         run_point(point.kind, point.params(), point.options(), str(out / point.key()),
                   point.link(out.parent))
-    return [xr.load_dataset(out / p.key(), engine="h5netcdf") for p in spec.points()]
+    return [xr.load_dataset(out / p.key()) for p in spec.points()]
 
 
 def test_a_chained_point_starts_from_the_final_state_of_the_point_before(tmp_path):

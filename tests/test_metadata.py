@@ -40,7 +40,7 @@ def results(tmp_path_factory):
     return {
         "run": simulate(**RUN, bins=3, F_u=0.3),
         "replicas": run_replicas(RunParams.create(**RUN), 2, n_bins=3),
-        "sweep": xr.load_dataset(out / "results.nc", engine="h5netcdf"),  # from the file
+        "sweep": xr.load_dataset(out / "results.nc"),  # from the file
         "onsager": matrix,
         "engine": heat_engine(length_a=4, length_b=4, reservoir_particles=300,
                               t_transient=50, t_measure=500, load_b=0.03),

@@ -47,11 +47,11 @@ def test_each_kind_of_result_is_recognised_and_drawn(files, kind, capsys):
     assert main(["plot", str(files[kind]), "--out", str(png)]) == 0
     assert capsys.readouterr().out.strip() == str(png)
     assert png.stat().st_size > 10_000
-    assert kind_of(xr.load_dataset(files[kind], engine="h5netcdf")) == kind
+    assert kind_of(xr.load_dataset(files[kind])) == kind
 
 
 def test_a_sweep_draws_each_current_against_each_axis_one_line_per_other_value(files):
-    ds = xr.load_dataset(files["sweep"], engine="h5netcdf")
+    ds = xr.load_dataset(files["sweep"])
     fig = DRAW["sweep"](ds)
     panels = fig.axes
     assert len(panels) == 4  # J_rho and J_u against barrier and against the zipped line
@@ -69,7 +69,7 @@ def test_a_sweep_draws_each_current_against_each_axis_one_line_per_other_value(f
 
 
 def test_a_run_draws_its_profiles_and_block_series_with_their_units(files):
-    fig = DRAW["run"](xr.load_dataset(files["run"], engine="h5netcdf"))
+    fig = DRAW["run"](xr.load_dataset(files["run"]))
     labels = {ax.get_ylabel() for ax in fig.axes}
     assert {"density [1/length]", "temperature [energy]", "particle current J_rho [1/time]",
             "energy current J_u [energy/time]"} <= labels
@@ -79,7 +79,7 @@ def test_a_run_draws_its_profiles_and_block_series_with_their_units(files):
 
 def test_an_unknown_file_is_one_line_naming_it(tmp_path, error_line):
     foreign = tmp_path / "foreign.nc"
-    xr.Dataset({"foo": ("x", [1.0, 2.0])}).to_netcdf(foreign, engine="h5netcdf")
+    xr.Dataset({"foo": ("x", [1.0, 2.0])}).to_netcdf(foreign)
     assert main(["plot", str(foreign)]) == 2
     assert error_line() == (f"coupledgas: error: RESULT: {foreign} is not a run, a sweep's "
                             "results.nc, an Onsager matrix or a heat engine's result")

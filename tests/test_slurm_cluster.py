@@ -90,7 +90,7 @@ def runs(tmp_path_factory):
 def test_a_sweep_through_slurm_finishes_every_point(runs):
     folder, proc = runs
     assert proc.returncode == 0, proc.stderr
-    ds = xr.load_dataset(folder / "out" / "results.nc", engine="h5netcdf")
+    ds = xr.load_dataset(folder / "out" / "results.nc")
     assert dict(ds.J_rho.sizes) == {"F_u": 3}
     assert np.all(np.isfinite(ds.J_rho)) and np.all(ds.J_rho_err > 0)
     assert len(points(folder)) == 3
@@ -126,7 +126,7 @@ def test_onsager_points_through_slurm_are_the_matrices_computed_here(tmp_path):
     proc = slurm_sweep(tmp_path, ONSAGER)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
-    ds = xr.load_dataset(tmp_path / "out" / "results.nc", engine="h5netcdf")
+    ds = xr.load_dataset(tmp_path / "out" / "results.nc")
     assert dict(ds.L_ru.sizes) == {"channel": 2}
     assert list(ds.barrier.values) == [1.0, 0.0] and list(ds.seed.values) == [11, 12]
     here = onsager(length=5, barrier=0.0, T=1.0, mu=1.5, force=0.1, t_measure=2000,

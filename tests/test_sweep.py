@@ -41,7 +41,7 @@ def local_sweep(tmp_path_factory, dask_scheduler):
 
 @pytest.mark.slow
 def test_results_have_one_dimension_per_axis_and_replica(local_sweep):
-    ds = xr.load_dataset(local_sweep / "results.nc", engine="h5netcdf")
+    ds = xr.load_dataset(local_sweep / "results.nc")
     assert dict(ds.J_rho.sizes) == {"F_u": 2, "F_rho": 2, "replica": 2}
     assert list(ds.F_rho.values) == [0.0, 0.2]
     assert ds.density.dims == ("F_u", "F_rho", "replica", "species", "x_rel")
@@ -51,7 +51,7 @@ def test_results_have_one_dimension_per_axis_and_replica(local_sweep):
 
 @pytest.mark.slow
 def test_sweep_points_are_the_single_runs_with_the_same_seeds(local_sweep):
-    ds = xr.load_dataset(local_sweep / "results.nc", engine="h5netcdf")
+    ds = xr.load_dataset(local_sweep / "results.nc")
     spec = SweepSpec.load(local_sweep / "spec.toml")
     for point in spec.points()[::3]:
         single = Run.start(point.params(), **point.options()).advance().dataset()
@@ -92,7 +92,7 @@ def test_a_killed_sweep_resumes_without_recomputing_finished_points(tmp_path,
     assert main(["sweep", str(spec), "--out", str(out), "--scheduler", dask_scheduler]) == 0
     for path, mtime in finished.items():
         assert path.stat().st_mtime_ns == mtime  # not recomputed
-    ds = xr.load_dataset(out / "results.nc", engine="h5netcdf")
+    ds = xr.load_dataset(out / "results.nc")
     assert ds.J_rho.sizes == {"F_u": 8} and np.all(np.isfinite(ds.J_rho))
     assert len(finished_points(out)) == 8
     assert not list((out / "points").glob(".*"))  # no half-written point survives
@@ -115,7 +115,7 @@ def test_a_point_resumes_from_its_checkpoint_bit_for_bit(tmp_path, monkeypatch):
     save(run, checkpoint)
     monkeypatch.setattr(Run, "start", None)  # it must not start afresh
     run_point(point.kind, point.params(), point.options(), str(path))
-    resumed = xr.load_dataset(path, engine="h5netcdf")
+    resumed = xr.load_dataset(path)
     for name in ("J_rho", "J_rho_err", "J_u", "mean_mass"):
         assert np.array_equal(resumed[name].values, whole[name].values)
     assert not checkpoint.exists()
@@ -160,7 +160,7 @@ def test_a_zipped_axis_varies_its_parameters_together(tmp_path, dask_scheduler):
     assert dict(ds.J_rho.sizes) == {"barrier": 2, "line": 3}
     assert list(ds.T_left.values) == [1.1, 1.2, 1.3] and ds.T_right.dims == ("line",)
     for path in finished_points(tmp_path):  # 6 runs, each on the line T_L + T_R = 2
-        attrs = xr.load_dataset(path, engine="h5netcdf").attrs
+        attrs = xr.load_dataset(path).attrs
         assert attrs["T_left"] + attrs["T_right"] == pytest.approx(2.0)
     assert len(finished_points(tmp_path)) == 6
     written = SweepSpec.load(tmp_path / "spec.toml")  # the copy names the same points

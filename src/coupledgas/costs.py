@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .files import read_netcdf
 from .pilots import PILOT_CAP_SECONDS, Pilots
 from .point_kinds import KINDS
 from .point_plans import PointPlan
@@ -174,15 +175,13 @@ def plan(parts: dict, pilots: Pilots | None = None, done=True) -> Plan:
 def actual_core_seconds(parts: dict) -> dict:
     """Point key -> the CPU seconds its run took (``point_cpu_seconds`` of its file),
     for the finished points of ``parts`` that recorded it."""
-    import xarray as xr
-
     out = {}
     for _, (spec, path) in parts.items():
         for point in SweepSpec.load(spec).points():
             file = point_path(path, point)
             if file.exists():
-                with xr.open_dataset(file, engine="h5netcdf") as ds:
-                    if "point_cpu_seconds" in ds.attrs:
-                        out[point.key()] = float(ds.attrs["point_cpu_seconds"])
+                attrs = read_netcdf(file).attrs
+                if "point_cpu_seconds" in attrs:
+                    out[point.key()] = float(attrs["point_cpu_seconds"])
     return out
 

@@ -63,11 +63,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 from scipy.stats import qmc
 
 from .figures.slides import ENGINE_ONSAGER, ENGINE_T
-from .files import remove_stale_temporaries, write_text
+from .files import read_netcdf, remove_stale_temporaries, write_text
 from .heat_engine import linear_response
 from .params import (
     Channel,
@@ -540,7 +539,7 @@ def _run_points(client, missing, out, points, chosen, finish):
 
 def _result(objective, chosen, paths, reused) -> dict:
     """One evaluation as recorded: its parameters, value, error, cost and files."""
-    matrices = [xr.load_dataset(path, engine="h5netcdf") for path in paths]
+    matrices = [read_netcdf(path) for path in paths]
     value, error = measured(objective, matrices)
     cpu = sum(float(m.attrs.get("point_cpu_seconds", np.nan)) for m in matrices)
     return {"index": chosen["index"], "round": chosen["round"],

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .files import atomic_path
+from .files import atomic_path, read_netcdf
 from .metadata import label, lookup
 from .onsager import ENTRIES
 from .params import ParameterError
@@ -105,7 +105,7 @@ def _read(path: Path) -> xr.Dataset:
     if not path.is_file():
         raise ParameterError("result", f"no such file: {path}")
     try:
-        return xr.load_dataset(path, engine="h5netcdf")
+        return read_netcdf(path)
     except (OSError, ValueError) as err:
         reason = ("not a netCDF-4 file" if "signature" in str(err)
                   else " ".join(str(err).split()))

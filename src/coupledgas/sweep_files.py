@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from .files import remove_stale_temporaries, write_netcdf, write_text
+from .files import read_netcdf, remove_stale_temporaries, write_netcdf, write_text
 from .metadata import describe
 from .point_kinds import KINDS, PROFILES
 
@@ -81,7 +81,7 @@ def prepare(spec: SweepSpec, out: Path) -> dict:
 def gather(spec: SweepSpec, out: Path, paths: dict) -> xr.Dataset:
     """Combine the point files ``paths`` (point key -> path, every point of ``spec``
     finished) into ``out/results.nc`` and return the combined Dataset."""
-    results = combine(spec, [xr.load_dataset(paths[p.key()], engine="h5netcdf")
+    results = combine(spec, [read_netcdf(paths[p.key()])
                              for p in spec.points()])
     write_netcdf(results, out / "results.nc")
     remove_stale_temporaries(out / "points")  # of workers that died and were retried
