@@ -39,10 +39,10 @@ def test_free_gas_onsager_matrix_is_exact(method):
 @pytest.fixture(scope="module")
 def letter_point():
     # the forces method's default: +-0.2 and +-0.4 extrapolated to zero force (at
-    # t = 3.5e4 L_ru is 10 errors below zero and L_ur_err a fifth of |L_ur|); the
+    # t = 2e4 L_ru is 8 errors below zero and L_ur_err a fifth of |L_ur|); the
     # fluctuation method agrees at this point only with runs ten times longer, which
     # benchmarks/onsager_methods.py makes (it is held to the exact free gas above)
-    return onsager(method="forces", t_measure=35000.0, length=20.0, barrier=1.0, workers=2,
+    return onsager(method="forces", t_measure=20000.0, length=20.0, barrier=1.0, workers=2,
                    seed=5)
 
 
@@ -98,11 +98,11 @@ def test_the_extrapolation_runs_longest_at_half_the_force():
 
 
 def test_a_precision_target_is_reached_on_every_entry():
-    ds = onsager(length=LENGTH, barrier=0.0, n_rods=N_RODS, t_measure=2000.0, rel_err=0.05,
+    ds = onsager(length=LENGTH, barrier=0.0, n_rods=N_RODS, t_measure=2000.0, rel_err=0.08,
                  workers=2, seed=7)
     assert ds.attrs["target_reached"] == 1 and ds.attrs["t_measured"] > 2000.0
     for name, value in exact_free_gas().items():
-        assert ds[name + "_err"].item() <= 0.05 * abs(ds[name].item()), name
+        assert ds[name + "_err"].item() <= 0.08 * abs(ds[name].item()), name
         assert abs(ds[name].item() - value) <= Z * ds[name + "_err"].item(), name
 
 

@@ -18,7 +18,7 @@ def compile_notice(stream=None, after=COMPILE_NOTICE_AFTER):
     """Say on ``stream`` (default stderr, a terminal or not) that the kernel is being
     compiled, while the block inside takes longer than ``after`` seconds.
 
-    Numba compiles the kernel on its first use after an install (about 30 s on one
+    Numba compiles the kernel on its first use after an install (about 15 s on one
     core) and caches it; later runs load it at once and print nothing. On a terminal
     the notice counts the seconds; piped, it prints a line when it starts and one when
     it is done.
@@ -33,12 +33,12 @@ def compile_notice(stream=None, after=COMPILE_NOTICE_AFTER):
         if done.wait(after):
             return
         stream.write("coupledgas: compiling the simulation kernel (once after installing; "
-                     "about 30 s) ...")
+                     "about 15 s) ...")
         stream.flush()
         shown.append(True)
         while tty and not done.wait(1.0):
             stream.write(f"\rcoupledgas: compiling the simulation kernel (once after "
-                         f"installing; about 30 s) ... {time.monotonic() - started:.0f} s")
+                         f"installing; about 15 s) ... {time.monotonic() - started:.0f} s")
             stream.flush()
 
     thread = threading.Thread(target=notice, daemon=True)
