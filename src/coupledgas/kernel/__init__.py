@@ -27,7 +27,7 @@ def source_hash(folder=Path(__file__).parent) -> str:
     return digest.hexdigest()[:16]
 
 
-def _cache_dir(source_hash: str) -> str | None:
+def _cache_dir(digest: str) -> str | None:
     """Where the compiled kernel of this source is cached: a folder named by its hash
     under NUMBA_CACHE_DIR if set, else under the kernel's ``__pycache__``; None (numba's
     own choice) where that cannot be written.
@@ -38,7 +38,7 @@ def _cache_dir(source_hash: str) -> str | None:
     """
     in_tree = not numba.config.CACHE_DIR
     base = str(Path(__file__).parent / "__pycache__") if in_tree else numba.config.CACHE_DIR
-    folder = os.path.join(base, f"coupledgas-kernel-{source_hash}")
+    folder = os.path.join(base, f"coupledgas-kernel-{digest}")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:
