@@ -86,7 +86,7 @@ def test_an_unknown_file_is_one_line_naming_it(tmp_path, error_line):
     text = tmp_path / "notes.nc"
     text.write_text("not netCDF\n")
     assert main(["plot", str(text)]) == 2
-    assert error_line().startswith(f"coupledgas: error: RESULT: cannot read {text}: ")
+    assert error_line() == f"coupledgas: error: RESULT: cannot read {text}: not a netCDF file"
     assert main(["plot", str(tmp_path / "missing.nc")]) == 2
     assert str(tmp_path / "missing.nc") in error_line()
     assert not list(tmp_path.glob("*.png"))

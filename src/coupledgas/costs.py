@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .files import read_netcdf
+from .files import netcdf_attrs
 from .pilots import PILOT_CAP_SECONDS, Pilots
 from .point_kinds import KINDS
 from .point_plans import PointPlan
@@ -180,7 +180,7 @@ def actual_core_seconds(parts: dict) -> dict:
         for point in SweepSpec.load(spec).points():
             file = point_path(path, point)
             if file.exists():
-                attrs = read_netcdf(file).attrs
+                attrs = netcdf_attrs(file)
                 if "point_cpu_seconds" in attrs:
                     out[point.key()] = float(attrs["point_cpu_seconds"])
     return out

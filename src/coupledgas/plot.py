@@ -107,7 +107,7 @@ def _read(path: Path) -> xr.Dataset:
     try:
         return read_netcdf(path)
     except (OSError, ValueError) as err:
-        reason = ("not a netCDF-4 file" if "signature" in str(err)
+        reason = ("not a netCDF file" if "Unknown file format" in str(err)
                   else " ".join(str(err).split()))
         raise ParameterError("result", f"cannot read {path}: {reason}") from None
 
