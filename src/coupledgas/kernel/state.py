@@ -131,6 +131,8 @@ class ChannelState:
 
     def pair_energy(self) -> float:
         """h times the number of pairs inside each other's shoulder (0 when r = 0)."""
+        if self.params[P_RANGE] == 0.0:
+            return 0.0
         return float(pair_energy(self.params[P_BARRIER], int(np.sum(self.window[self.order()]))))
 
     def energy(self) -> float:
