@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from .. import thermo
+from .compiling import first_call
 from .dynamics import advance_channel, advance_ring, schedule_all
 from .ends import waiting_time
 from .layout import (
@@ -401,12 +402,14 @@ def assemble(positions, velocities, kinds, ident, cap, params, rules, n_bins=0):
                          queue_leaf=queue_leaf, queue_offsets=queue_offsets,
                          profile=profile, crossings=crossings)
     if params[P_RANGE] > 0.0:
-        schedule_shoulders(0.0, state.x, state.v, state.t_last, state.window,
-                           state.pair_event, ints, params, queue_time, queue_leaf,
-                           queue_offsets)
+        with first_call(schedule_shoulders):
+            schedule_shoulders(0.0, state.x, state.v, state.t_last, state.window,
+                               state.pair_event, ints, params, queue_time, queue_leaf,
+                               queue_offsets)
     else:
-        schedule_all(0.0, state.x, state.v, state.t_last, ints, params, queue_time,
-                     queue_leaf, queue_offsets)
+        with first_call(schedule_all):
+            schedule_all(0.0, state.x, state.v, state.t_last, ints, params, queue_time,
+                         queue_leaf, queue_offsets)
     return state
 
 
@@ -491,8 +494,9 @@ def advance_to(state: ChannelState, rng, t_stop: float, max_events: int = 2**62,
             advance, names = advance_ring, POINT_ARRAYS
         else:
             advance, names = advance_channel, POINT_ARRAYS
-        done = advance(*[getattr(state, name) for name in names], rng, float(t_stop), budget,
-                       log)
+        with first_call(advance):
+            done = advance(*[getattr(state, name) for name in names], rng, float(t_stop),
+                           budget, log)
         total += done
         if state.ints[I_STATUS] == STATUS_FULL:
             state = grown(state)
