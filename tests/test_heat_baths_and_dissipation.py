@@ -6,9 +6,9 @@ import pytest
 from coupledgas import RunParams, simulate, thermo
 from coupledgas.cli import main
 from coupledgas.kernel import advance_to, new_channel
+from coupledgas.kernel import state as kernel_state
 from coupledgas.kernel.encounter import scale_relative
 from coupledgas.kernel.layout import BULLET, C_INJECTIONS, ROD, S_DISSIPATED
-from coupledgas.kernel import state as kernel_state
 from coupledgas.kernel.state import InelasticCollapse
 from coupledgas.simulate import transferred
 

@@ -258,3 +258,11 @@ def test_a_bad_spec_is_one_line_naming_what_is_wrong(tmp_path, error_line, text,
     assert main(["sweep", str(spec), "--out", str(tmp_path / "o")]) == 2
     line = error_line()
     assert name in line and "SPEC" in line
+
+
+def test_every_point_kind_declares_what_a_plan_reports_and_plot_draws():
+    from coupledgas.point_kinds import KINDS
+
+    for name, kind in KINDS.items():
+        assert kind.reported and set(kind.reported) <= set(kind.scalars), name
+        assert kind.drawn and set(kind.drawn) <= set(kind.scalars), name

@@ -40,7 +40,7 @@ from .cli_options import (
     with_options,
 )
 from .critical import critical_barrier
-from .execute import Interrupted, execute
+from .execute import Interrupted, execute_reporting
 from .figures import budget_record, figure, figure_parts
 from .files import atomic_path, write_netcdf
 from .heat_engine import heat_engine
@@ -51,13 +51,12 @@ from .params import (
     ParameterError,
     RunParams,
 )
-from .plan import budgeted, scheduled_plan
 from .plot import plot_result
-from .progress import ProgressLine, compile_notice
 from .replicas import run_replicas
+from .report import planned_parts
 from .ring import ring
 from .simulate import Run
-from .sweep import SweepProgress, SweepSpec, sweep
+from .sweep import SweepSpec, sweep, with_sweep_progress
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,
@@ -119,7 +118,7 @@ def run(
                           t_max=t_max)
     else:
         run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
-        ds = _execute(run, checkpoint, checkpoint_every, as_json)
+        ds = _executed(run, checkpoint, checkpoint_every, as_json)
     _report(ds, as_json, out)
 
 
@@ -139,7 +138,7 @@ def resume(
         if not t_measure > 0:
             raise ParameterError("t_measure", f"must be positive, got {t_measure:g}")
         run.extend_to(run.params.t_measure + t_measure)
-    ds = _execute(run, checkpoint, checkpoint_every, as_json)
+    ds = _executed(run, checkpoint, checkpoint_every, as_json)
     _report(ds, as_json, out)
 
 
@@ -352,38 +351,6 @@ def movie_command(
     typer.echo(f"wrote {out} ({frames} frames)")
 
 
-def _planned(parts, planning: dict, record, workers=None):
-    """``--plan`` and ``--budget`` (the ``planning`` options): print the plan
-    (``plan.scheduled_plan``), or scale the parts to the budget (``plan.budgeted``).
-
-    Returns the parts to run, or None when only the plan was asked for (it is printed).
-    """
-    plan_only, as_json, budget, walltime = (planning.get(k) for k in (
-        "plan", "as_json", "budget", "walltime"))
-    if as_json and not plan_only:
-        raise ParameterError("json", "only applies with --plan")
-    if walltime is not None and not plan_only:
-        raise ParameterError("walltime", "only applies with --plan")
-    if plan_only:
-        planned = scheduled_plan(parts, workers, walltime, budget, record)
-        typer.echo(json.dumps(planned.as_json()) if as_json else planned.table())
-        return None
-    if budget is None:
-        return parts
-    parts, planned = budgeted(parts, budget, record)
-    print(f"coupledgas: {report.budget_text(planned)}", file=sys.stderr)
-    return parts
-
-
-def _with_sweep_progress(call):
-    """``call(progress)`` with a progress line on a terminal (none when piped)."""
-    progress = SweepProgress() if sys.stderr.isatty() else None
-    result = call(progress)
-    if progress is not None and progress.shown:
-        sys.stderr.write("\n")
-    return result
-
-
 @app.command("sweep")
 @with_options(cluster=CLUSTER_OPTIONS, planning=PLAN_OPTIONS)
 def sweep_command(
@@ -394,13 +361,13 @@ def sweep_command(
 ):
     """Run a grid of runs on Dask; rerunning computes only the missing points."""
     where = executor(cluster)
-    parts = _planned({"sweep": (SweepSpec.load(spec), out)}, planning, out / "budget.json",
-                     where["workers"])
+    parts = planned_parts({"sweep": (SweepSpec.load(spec), out)}, out / "budget.json",
+                          where["workers"], **planning)
     if parts is None:
         return
     loaded = parts["sweep"][0]
-    results = _with_sweep_progress(lambda progress: sweep(loaded, out, progress=progress,
-                                                          **where))
+    results = with_sweep_progress(lambda progress: sweep(loaded, out, progress=progress,
+                                                         **where))
     typer.echo(f"{len(loaded.points())} points, results: {out / 'results.nc'} "
                f"(dimensions: {dict(results.sizes)})")
 
@@ -457,11 +424,11 @@ def figure_command(
     if name is None:
         raise ParameterError("name", "give a figure name (coupledgas figure --list)")
     where = executor(cluster)
-    parts = _planned(figure_parts(name, preset, out), planning, budget_record(name, out),
-                     where["workers"])
+    parts = planned_parts(figure_parts(name, preset, out), budget_record(name, out),
+                          where["workers"], **planning)
     if parts is None:
         return
-    summary = _with_sweep_progress(lambda progress: figure(
+    summary = with_sweep_progress(lambda progress: figure(
         name, preset=preset, out=out, progress=progress, parts=parts, **where))
     typer.echo(json.dumps(summary, indent=1))
     typer.echo(f"wrote {out / name}.png, .pdf, .nc, .json")
@@ -480,23 +447,12 @@ def plot(
     typer.echo(plot_result(result, out))
 
 
-def _execute(run, checkpoint, checkpoint_every, quiet):
-    if not checkpoint_every > 0:
-        raise ParameterError("checkpoint_every", f"must be positive, got {checkpoint_every:g}")
-    progress = None if quiet else ProgressLine()
-    with compile_notice():
-        run.load_kernel()
+def _executed(run, checkpoint, checkpoint_every, quiet):
+    """``execute.execute_reporting``; Ctrl-C exits with code 130 (its line is printed)."""
     try:
-        execute(run, checkpoint, checkpoint_every, progress)
+        return execute_reporting(run, checkpoint, checkpoint_every, quiet)
     except Interrupted:
-        if progress:
-            progress.close()
-        where = f"; checkpoint saved: coupledgas resume {checkpoint}" if checkpoint else ""
-        print(f"coupledgas: interrupted{where}", file=sys.stderr)
         raise typer.Exit(130)
-    if progress:
-        progress.close()
-    return run.dataset()
 
 
 def _report(ds, as_json, out, summary=report.run_summary, text=report.run_text):

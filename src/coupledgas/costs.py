@@ -162,6 +162,7 @@ def plan(parts: dict, pilots: Pilots | None = None, done=True) -> Plan:
             while first.previous is not None:
                 first = first.previous
             entry = PointPlan(part=part, kind=point.kind, varied=varied, key=point.key(),
+                              reported=KINDS[point.kind].reported,
                               chain=first.key() if point.chained else None)
             entry.done = done and point_path(out, point).exists()
             if not entry.done:

@@ -10,13 +10,15 @@ execute -> checkpoint, simulate.)
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 
 import xarray as xr
 
 from .checkpoint import save
-from .params import RunParams, canonical, unknown_keyword
+from .params import ParameterError, RunParams, canonical, unknown_keyword
+from .progress import ProgressLine, compile_notice
 from .simulate import Run
 
 
@@ -73,6 +75,35 @@ def execute(run: Run, checkpoint=None, checkpoint_every=600.0, progress=None) ->
     if checkpoint is not None:
         save(run, checkpoint)
     return run
+
+
+def execute_reporting(run: Run, checkpoint=None, checkpoint_every=600.0,
+                      quiet=False) -> xr.Dataset:
+    """``execute`` as ``coupledgas run`` and ``resume`` do it: a compile notice when the
+    kernel compiles, a progress line on stderr (none if ``quiet``), and on Ctrl-C the line
+    that says where the checkpoint is before ``Interrupted`` is raised.
+
+    Returns
+    -------
+    xarray.Dataset
+        The finished run's (``Run.dataset``).
+    """
+    if not checkpoint_every > 0:
+        raise ParameterError("checkpoint_every", f"must be positive, got {checkpoint_every:g}")
+    progress = None if quiet else ProgressLine()
+    with compile_notice():
+        run.load_kernel()
+    try:
+        execute(run, checkpoint, checkpoint_every, progress)
+    except Interrupted:
+        where = f"; checkpoint saved: coupledgas resume {checkpoint}" if checkpoint else ""
+        if progress:
+            progress.close()
+        print(f"coupledgas: interrupted{where}", file=sys.stderr)
+        raise
+    if progress:
+        progress.close()
+    return run.dataset()
 
 
 def simulate(*, channel=None, bins=40, rel_err=None, t_max=None, checkpoint=None,

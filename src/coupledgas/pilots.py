@@ -47,10 +47,6 @@ RESOLVED_SIGMAS = 3.0
 #: close to its t_max = 1e8, where such a target is planned anyway: longer pilots would
 #: change little. The pilot cache makes it a one-off cost (fig5's 11: 11 minutes).
 PILOT_CAP_SECONDS = 60.0
-#: the estimates each kind of point reports (relative errors); a run's and an engine's
-#: pilot measures its own
-REPORTED = {"run": ("J_rho", "J_u"), "engine": ("J_circ", "power"),
-            "onsager": ("L_rr", "L_ru", "L_ur", "L_uu")}
 #: settings that do not change a run's event rate or speed (pilots ignore them)
 UNPRICED = ("t_transient", "t_measure", "t_max", "rel_err", "seed", "replica")
 
@@ -386,7 +382,7 @@ def _engine_pilot(settings: dict, seconds: float) -> Pilot:
     cpu = max(time.process_time() - started, 1e-3)
     simulated = ds.attrs["t_transient"] + ds.attrs["t_measure"]
     estimates = {name: (float(ds[name]), float(ds[name + "_err"]))
-                 for name in REPORTED["engine"]}
+                 for name in ds.data_vars if name + "_err" in ds and ds[name].ndim == 0}
     return Pilot(events_per_time=ds.attrs["events"] / simulated,
                  events_per_second=ds.attrs["events"] / cpu,
                  t_measured=ds.attrs["t_measure"], estimates=estimates)

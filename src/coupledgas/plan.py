@@ -79,7 +79,6 @@ from .pilots import (
     PILOT_SECONDS,
     PILOT_STRETCH,
     PROBE_EVENTS,
-    REPORTED,
     RESOLVED_SIGMAS,
     STEADY,
     UNPRICED,
@@ -94,7 +93,7 @@ from .schedule import check_workers, parse_walltime, schedule
 # two entry points below (``--plan`` and ``--budget``)
 __all__ = [
     "MIN_PILOT_BLOCKS", "PILOT_CAP_SECONDS", "PILOT_SECONDS", "PILOT_STRETCH",
-    "PROBE_EVENTS", "REPORTED", "RESOLVED_SIGMAS", "SECONDS_PER_HOUR", "STEADY", "UNPRICED",
+    "PROBE_EVENTS", "RESOLVED_SIGMAS", "SECONDS_PER_HOUR", "STEADY", "UNPRICED",
     "UNRESOLVED", "Budget", "Pilot", "Pilots", "Plan", "PointPlan", "RunPlan",
     "actual_core_seconds", "check_budget", "fit_budget", "onsager_runs", "pilot_cache",
     "plan", "scaled_parts", "scaled_spec", "scheduled_plan", "budgeted",

@@ -28,10 +28,8 @@ from .files import atomic_path, read_netcdf
 from .metadata import label, lookup
 from .onsager import ENTRIES
 from .params import ParameterError
+from .point_kinds import KINDS
 
-#: a sweep's currents, by the kind of its points
-SWEPT = {"run": ("J_rho", "J_u"), "engine": ("J_A", "J_B", "J_circ", "power"),
-         "onsager": ("L_rr", "L_ru", "L_ur", "L_uu")}
 #: an Onsager matrix's panels
 ONSAGER = (*ENTRIES, "sigma", "kappa", "S", "ZT", "L_ru_normalised")
 #: a sweep's legend is left out above this many lines
@@ -40,7 +38,7 @@ MAX_LEGEND = 12
 
 def kind_of(ds: xr.Dataset) -> str | None:
     """The kind of result ``ds`` holds: "sweep", "onsager", "engine", "run", or None."""
-    if ds.attrs.get("kind") in SWEPT and "axes" in ds.attrs:
+    if ds.attrs.get("kind") in KINDS and "axes" in ds.attrs:
         return "sweep"
     if "L_rr" in ds:
         return "onsager"
@@ -164,9 +162,10 @@ def _run(ds: xr.Dataset):
 
 
 def _sweep(ds: xr.Dataset):
-    """Each current of the sweep's kind (``SWEPT``) against each swept axis, one line
-    per value of the other axes and per replica (a sweep of one point: its values)."""
-    swept = SWEPT[ds.attrs["kind"]]
+    """Each result its kind draws (``point_kinds.PointKind.drawn``) against each swept
+    axis, one line per value of the other axes and per replica (a sweep of one point: its
+    values)."""
+    swept = KINDS[ds.attrs["kind"]].drawn
     axes = [d for d in str(ds.attrs["axes"]).split(",") if d] or \
         [d for d in ("replica",) if d in ds.dims]
     if not axes:

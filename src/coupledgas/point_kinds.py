@@ -86,6 +86,10 @@ class PointKind:
     function : callable
         What a point calls (``RunParams.create`` for runs): its keywords' defaults are
         the settings a spec leaves out (the budget scales its default ``t_measure``).
+    reported : tuple
+        The estimates whose relative errors a plan reports (``point_plans.PointPlan``).
+    drawn : tuple
+        The results ``coupledgas plot`` draws against a sweep's axes.
     """
 
     noun: str
@@ -100,6 +104,8 @@ class PointKind:
     replicas: bool = False
     aliases: dict = field(default_factory=dict)
     function: Callable = RunParams.create
+    reported: tuple = ()
+    drawn: tuple = ()
 
 
 def _keywords(settings, replica) -> dict:
@@ -217,11 +223,14 @@ def _onsager(params, options, checkpoint, link=None):
 KINDS = {
     "run": PointKind("a run", lambda: RUN_PARAMETERS + RUN_OPTIONS, _run_params,
                      _run_options, RunParams.identity, _run, SCALARS, plan_run_point,
-                     OPTIONAL_SCALARS, replicas=True, aliases=ALIASES),
+                     OPTIONAL_SCALARS, replicas=True, aliases=ALIASES,
+                     reported=("J_rho", "J_u"), drawn=("J_rho", "J_u")),
     "engine": PointKind("a heat-engine", _engine_parameters, _keywords, _no_options,
                         _as_given, _engine, ENGINE_SCALARS, plan_engine_point,
-                        aliases=ENGINE_ALIASES, function=heat_engine),
+                        aliases=ENGINE_ALIASES, function=heat_engine,
+                        reported=("J_circ", "power"), drawn=("J_A", "J_B", "J_circ", "power")),
     "onsager": PointKind("an Onsager", _onsager_parameters, _onsager_params, _no_options,
                          _as_given, _onsager, ONSAGER_SCALARS, plan_onsager_point,
-                         ONSAGER_OPTIONAL, aliases=ALIASES, function=onsager),
+                         ONSAGER_OPTIONAL, aliases=ALIASES, function=onsager,
+                         reported=ENTRIES, drawn=ENTRIES),
 }

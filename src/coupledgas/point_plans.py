@@ -25,7 +25,7 @@ from .onsager import (
     next_time,
 )
 from .params import RunParams
-from .pilots import REPORTED, Pilot, Pilots, keyword_defaults
+from .pilots import Pilot, Pilots, keyword_defaults
 
 #: a relative error above this is reported as unresolved (an Onsager entry's at the
 #: pilots' times, any estimate's at the planned times); above half of it, as rough
@@ -62,8 +62,10 @@ class PointPlan:
         Its runs (empty when done).
     target : float or None
         Its precision target ``rel_err``.
+    reported : tuple
+        The estimates its kind reports (``point_kinds.PointKind.reported``).
     errors : dict
-        Name -> expected relative error at the planned times (``REPORTED``).
+        Name -> expected relative error at the planned times, for each of ``reported``.
     uncertain : tuple
         The names whose pilot value is within two errors of zero: their relative
         errors are rough.
@@ -92,6 +94,7 @@ class PointPlan:
     varied: dict
     key: str
     done: bool = False
+    reported: tuple = ()
     runs: list = field(default_factory=list)
     target: float | None = None
     errors: dict = field(default_factory=dict)
@@ -194,8 +197,8 @@ def plan_run_point(point, pilots: Pilots, plan: PointPlan) -> None:
         t, plan.fallback = pilot.target_time(names, options["rel_err"], t, t_max)
     plan.runs = [_run_cost(params.t_transient, t, pilot)]
     plan.measurement_seconds = plan.core_seconds - _unscaled(params.t_transient, pilot)
-    plan.errors = {n: pilot.relative_error(n, t) for n in REPORTED["run"]}
-    _resolved(plan, pilot, REPORTED["run"])
+    plan.errors = {n: pilot.relative_error(n, t) for n in plan.reported}
+    _resolved(plan, pilot, plan.reported)
     plan.drifting = pilot.drifting
 
 
@@ -209,8 +212,8 @@ def plan_engine_point(point, pilots: Pilots, plan: PointPlan) -> None:
     t_transient = float(settings.get("t_transient", defaults["t_transient"]))
     plan.runs = [_run_cost(t_transient, t_measure, pilot)]
     plan.measurement_seconds = plan.core_seconds - _unscaled(t_transient, pilot)
-    plan.errors = {n: pilot.relative_error(n, t_measure) for n in REPORTED["engine"]}
-    _resolved(plan, pilot, REPORTED["engine"])
+    plan.errors = {n: pilot.relative_error(n, t_measure) for n in plan.reported}
+    _resolved(plan, pilot, plan.reported)
 
 
 def onsager_runs(settings: dict) -> tuple:

@@ -15,11 +15,14 @@ chemical potentials in energy.
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 
 from .figures import RECIPES
 from .onsager import ENTRIES, LARGE_SHIFT
 from .optimize import RECORD
+from .params import ParameterError
 from .thermo import COEFFICIENTS
 
 #: what a run's summary holds, in its order: the names of scalar variables and
@@ -338,6 +341,32 @@ def optimize_text(result: dict, out) -> str:
 def recipes_text() -> str:
     """The figure recipes, a line each: name and description."""
     return "\n".join(f"{recipe.name:18s} {recipe.description}" for recipe in RECIPES.values())
+
+
+def planned_parts(parts, record, workers=None, *, plan=False, as_json=False, budget=None,
+                  walltime=None):
+    """What ``--plan`` and ``--budget`` do to some sweeps' ``parts`` (as for ``plan.plan``).
+
+    With ``plan``: print the plan (``plan.scheduled_plan``; a table, or JSON) and return
+    None. With a ``budget`` (core-hours): scale the parts to it (``plan.budgeted``, which
+    keeps its factor in ``record``), say so on stderr and return them. Else return the
+    parts as they are. ``as_json`` and ``walltime`` apply only with ``plan``.
+    """
+    from .plan import budgeted, scheduled_plan
+
+    if as_json and not plan:
+        raise ParameterError("json", "only applies with --plan")
+    if walltime is not None and not plan:
+        raise ParameterError("walltime", "only applies with --plan")
+    if plan:
+        planned = scheduled_plan(parts, workers, walltime, budget, record)
+        print(json.dumps(planned.as_json()) if as_json else planned.table())
+        return None
+    if budget is None:
+        return parts
+    parts, planned = budgeted(parts, budget, record)
+    print(f"coupledgas: {budget_text(planned)}", file=sys.stderr)
+    return parts
 
 
 def budget_text(planned) -> str:

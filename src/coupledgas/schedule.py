@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 from .params import ParameterError
 from .plan import scaled_spec
+from .point_kinds import KINDS
 from .sweep import SweepSpec
 
 #: more replicas than fit the walltime must shorten the wall time by more than this ...
@@ -105,9 +106,8 @@ def _replicas_needed(point, walltime) -> tuple:
         return 1, None
     fixed = point.core_seconds - point.measurement_seconds
     hours = f"{point.core_seconds / 3600:.3g} h on one core"
-    if point.kind != "run":
-        return 1, (f"{hours}, and a {'heat-engine' if point.kind == 'engine' else 'Onsager'} "
-                   f"point cannot be split into replicas")
+    if not KINDS[point.kind].replicas:
+        return 1, f"{hours}, and {KINDS[point.kind].noun} point cannot be split into replicas"
     if fixed >= walltime:
         return 1, f"its transient alone takes {fixed / 3600:.3g} h on one core"
     return math.ceil(point.measurement_seconds / (walltime - fixed)), None

@@ -34,7 +34,14 @@ from .point_kinds import (
     PointKind,
     final_state_path,
 )
-from .sweep_cluster import RETRIES, SweepProgress, compute_points, dask_client, slurm_cluster
+from .sweep_cluster import (
+    RETRIES,
+    SweepProgress,
+    compute_points,
+    dask_client,
+    slurm_cluster,
+    with_sweep_progress,
+)
 from .sweep_files import combine, gather, point_path, prepare, run_point
 from .sweep_spec import CHAIN_TRANSIENT, SweepPoint, SweepSpec
 
@@ -44,7 +51,7 @@ __all__ = [
     "ONSAGER_SCALARS", "OPTIONAL_SCALARS", "PROFILES", "RETRIES", "RUN_OPTIONS",
     "RUN_PARAMETERS", "SCALARS", "ChainLink", "PointKind", "SweepPoint", "SweepProgress",
     "SweepSpec", "combine", "dask_client", "digest", "final_state_path", "point_path",
-    "run_point", "slurm_cluster", "sweep", "sweeps",
+    "run_point", "slurm_cluster", "sweep", "sweeps", "with_sweep_progress",
 ]
 
 

@@ -120,6 +120,16 @@ class SweepProgress:
         self.shown = True
 
 
+def with_sweep_progress(call):
+    """``call(progress)`` with a ``SweepProgress`` line on a terminal (none when stderr is
+    piped); the line is ended when it was shown."""
+    progress = SweepProgress() if sys.stderr.isatty() else None
+    result = call(progress)
+    if progress is not None and progress.shown:
+        sys.stderr.write("\n")
+    return result
+
+
 def compute_points(client, missing, progress) -> list:
     """Submit the (point, path) pairs, report progress as they finish; return the failures.
 
