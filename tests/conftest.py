@@ -1,6 +1,18 @@
 """Shared test helpers."""
 
+import subprocess
+import sys
+
 import pytest
+
+
+def pytest_sessionstart(session):
+    """Compile the kernel's event loops once, in a process of their own, before the tests
+    (``coupledgas compile``; nothing to do when they are cached): numba's compiler ran
+    up to twice as slowly inside the test session's large heap, and the tests then load
+    the loops from the cache."""
+    subprocess.run([sys.executable, "-m", "coupledgas.cli", "compile"], check=False,
+                   stdout=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="session")

@@ -150,3 +150,12 @@ def test_each_choice_list_is_declared_once_and_the_cli_and_kernel_read_it():
         # what a rule alone reads is a channel field
         assert {p for rule in rules.values() for p in rule.parameters} <= \
             set(params.Channel.names())
+
+
+def test_compile_readies_every_event_loop_and_says_so(capsys):
+    from coupledgas.kernel import dynamics, shoulders
+
+    assert main(["compile"]) == 0
+    assert capsys.readouterr().out.startswith("kernel ready: every event loop compiled")
+    for loop in (dynamics.advance_channel, dynamics.advance_ring, shoulders.advance_shoulders):
+        assert loop.signatures  # compiled, or loaded from the cache, in this process

@@ -52,6 +52,8 @@ from .params import (
     RunParams,
 )
 from .plot import plot_result
+from .precompile import precompile
+from .progress import compile_notice
 from .replicas import run_replicas
 from .report import planned_parts
 from .ring import ring
@@ -432,6 +434,15 @@ def figure_command(
         name, preset=preset, out=out, progress=progress, parts=parts, **where))
     typer.echo(json.dumps(summary, indent=1))
     typer.echo(f"wrote {out / name}.png, .pdf, .nc, .json")
+
+
+@app.command("compile")
+def compile_command():
+    """Compile the kernel's event loops now (the open channel's, the finite-range and the
+    ring's; once after installing): before a sweep, so that its workers load them."""
+    with compile_notice(estimate="about 30 s"):
+        seconds = precompile()
+    typer.echo(f"kernel ready: every event loop compiled and cached ({seconds:.1f} s)")
 
 
 @app.command()

@@ -14,14 +14,14 @@ COMPILE_NOTICE_AFTER = 0.25
 
 
 @contextmanager
-def compile_notice(stream=None, after=COMPILE_NOTICE_AFTER):
+def compile_notice(stream=None, after=COMPILE_NOTICE_AFTER, estimate="about 10 s"):
     """Say on ``stream`` (default stderr, a terminal or not) that the kernel is being
     compiled, while the block inside takes longer than ``after`` seconds.
 
-    Numba compiles the kernel on its first use after an install (about 15 s on one
-    core) and caches it; later runs load it at once and print nothing. On a terminal
-    the notice counts the seconds; piped, it prints a line when it starts and one when
-    it is done.
+    Numba compiles the kernel on its first use after an install (an open channel's loop:
+    ``estimate``, about 10 s on one core) and caches it; later runs load it at once and
+    print nothing. On a terminal the notice counts the seconds; piped, it prints a line
+    when it starts and one when it is done.
     """
     stream = sys.stderr if stream is None else stream
     tty = stream.isatty()
@@ -33,12 +33,12 @@ def compile_notice(stream=None, after=COMPILE_NOTICE_AFTER):
         if done.wait(after):
             return
         stream.write("coupledgas: compiling the simulation kernel (once after installing; "
-                     "about 15 s) ...")
+                     f"{estimate}) ...")
         stream.flush()
         shown.append(True)
         while tty and not done.wait(1.0):
             stream.write(f"\rcoupledgas: compiling the simulation kernel (once after "
-                         f"installing; about 15 s) ... {time.monotonic() - started:.0f} s")
+                         f"installing; {estimate}) ... {time.monotonic() - started:.0f} s")
             stream.flush()
 
     thread = threading.Thread(target=notice, daemon=True)
