@@ -217,3 +217,16 @@ def test_site_reads_offline_with_its_own_math_renderer(site):
         assert local.is_file() and local.stat().st_size > 100_000, source
     fonts = site / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2"
     assert fonts.is_dir() and any(fonts.iterdir()), "MathJax's fonts are not in the site"
+
+
+def test_every_choice_of_a_registry_is_explained_on_its_setup_page():
+    # the command line's choices and the CLI reference read the registries; the prose
+    # that explains each choice is written by hand, so a new one must not be forgotten
+    from coupledgas.kernel.layout import DISSIPATION_PLACES, PASSING_RULES, WALL_RULES
+
+    for page, registry in (("setups/dissipation.md", PASSING_RULES),
+                           ("setups/dissipation.md", DISSIPATION_PLACES),
+                           ("setups/heat-baths.md", WALL_RULES)):
+        text = (DOCS / page).read_text()
+        for name in registry:
+            assert f"`{name}`" in text, (page, name)
