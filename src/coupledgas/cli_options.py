@@ -225,7 +225,7 @@ def reservoir_keywords(options: dict) -> dict:
 
 
 #: where the points of a sweep or a figure run (``executor``), and their plan and budget
-#: (``cli._planned``)
+#: (``report.planned_parts``)
 CLUSTER_OPTIONS = group(
     ("workers", Optional[int], SWEEP_WORKERS), ("scheduler", Optional[str], SCHEDULER),
     ("slurm", bool, SLURM), ("slurm_queue", Optional[str], SLURM_QUEUE),

@@ -6,7 +6,8 @@ and a text, the readable report the command prints without ``--json``:
 ``onsager_*``, ``engine_*`` and ``ring_*``; ``critical_barrier_text`` and
 ``optimize_text`` for the dicts that ``critical_barrier`` and ``optimize`` return. In a
 notebook, ``print(report.run_text(ds))`` gives what ``coupledgas run`` prints;
-``budget_text`` says what a budget did (``plan.budgeted``).
+``budget_text`` says what a budget did (``plan.budgeted``), and ``planned_parts`` prints a
+plan or applies a budget to some sweeps (``--plan``, ``--budget``).
 
 Quantities are in the model's reduced units (``coupledgas.metadata``): a particle
 current in 1/time, an energy current and a power in energy/time, temperatures and
@@ -23,6 +24,7 @@ from .figures import RECIPES
 from .onsager import ENTRIES, LARGE_SHIFT
 from .optimize import RECORD
 from .params import ParameterError
+from .plan import budgeted, scheduled_plan
 from .thermo import COEFFICIENTS
 
 #: what a run's summary holds, in its order: the names of scalar variables and
@@ -352,8 +354,6 @@ def planned_parts(parts, record, workers=None, *, plan=False, as_json=False, bud
     keeps its factor in ``record``), say so on stderr and return them. Else return the
     parts as they are. ``as_json`` and ``walltime`` apply only with ``plan``.
     """
-    from .plan import budgeted, scheduled_plan
-
     if as_json and not plan:
         raise ParameterError("json", "only applies with --plan")
     if walltime is not None and not plan:
