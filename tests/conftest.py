@@ -10,9 +10,11 @@ def pytest_sessionstart(session):
     """Compile the kernel's event loops once, in a process of their own, before the tests
     (``coupledgas compile``; nothing to do when they are cached): numba's compiler ran
     up to twice as slowly inside the test session's large heap, and the tests then load
-    the loops from the cache."""
-    subprocess.run([sys.executable, "-m", "coupledgas.cli", "compile"], check=False,
-                   stdout=subprocess.DEVNULL)
+    the loops from the cache. Its exit code and stderr are kept for
+    ``test_cli.py::test_the_session_compiled_every_loop_before_its_tests``."""
+    done = subprocess.run([sys.executable, "-m", "coupledgas.cli", "compile"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    session.config.kernel_compile = (done.returncode, done.stderr)
 
 
 @pytest.fixture(scope="session")

@@ -159,3 +159,9 @@ def test_compile_readies_every_event_loop_and_says_so(capsys):
     assert capsys.readouterr().out.startswith("kernel ready: every event loop compiled")
     for loop in (dynamics.advance_channel, dynamics.advance_ring, shoulders.advance_shoulders):
         assert loop.signatures  # compiled, or loaded from the cache, in this process
+
+
+def test_the_session_compiled_every_loop_before_its_tests(pytestconfig):
+    code, stderr = pytestconfig.kernel_compile  # conftest's pytest_sessionstart
+    assert code == 0, stderr
+    assert "Traceback" not in stderr

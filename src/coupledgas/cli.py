@@ -440,7 +440,7 @@ def figure_command(
 def compile_command():
     """Compile the kernel's event loops now (the open channel's, the finite-range and the
     ring's; once after installing): before a sweep, so that its workers load them."""
-    with compile_notice(estimate="about 30 s"):
+    with compile_notice(after=2.0, estimate="about 20 s on two cores"):
         seconds = precompile()
     typer.echo(f"kernel ready: every event loop compiled and cached ({seconds:.1f} s)")
 
