@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from coupledgas import Channel, ParameterError, RunParams, heat_engine, onsager, simulate
+from coupledgas import (
+    Channel,
+    ParameterError,
+    Reservoirs,
+    RunParams,
+    heat_engine,
+    onsager,
+    simulate,
+)
 from coupledgas.cli import main
 from coupledgas.onsager import check
 
@@ -112,3 +120,32 @@ def test_the_channel_defaults_are_declared_once_in_the_record():
                          for arg, default in pairs if arg.arg in Channel.names()
                          and isinstance(default, ast.Constant) and default.value is not None]
     assert not repeated
+
+
+def test_reservoirs_are_a_value_that_a_run_takes_as_it_takes_their_keywords():
+    by_forces = Reservoirs.of(F_u=0.3)  # the Letter's Fig. 2 point: T_L > T_R, F_rho = 0
+    assert by_forces.T_left > by_forces.T_right and by_forces.F_rho == 0.0
+    assert RunParams.create(reservoirs=by_forces, length=20) == RunParams.create(
+        F_u=0.3, length=20)
+    by_states = Reservoirs.of(T_left=1.2, T_right=0.8)
+    assert by_states.F_u == pytest.approx(1 / 0.8 - 1 / 1.2)
+    params = RunParams.create(reservoirs=by_states, length=6, t_measure=200)
+    assert params.reservoirs == Reservoirs.of(T_left=1.2, T_right=0.8)
+    record = simulate(reservoirs=by_states, length=6, t_measure=200, bins=0)
+    keywords = simulate(T_left=1.2, T_right=0.8, length=6, t_measure=200, bins=0)
+    assert record.attrs["events"] == keywords.attrs["events"]  # the same run, bit for bit
+    assert record.J_rho_block.identical(keywords.J_rho_block)
+    assert "reservoirs" not in RunParams.names()  # a record, not a sweepable parameter
+
+
+@pytest.mark.parametrize("build, name", [
+    (lambda: Reservoirs.of(T=-1.0), "T"),
+    (lambda: Reservoirs.of(T_left=-1.2), "T_left"),
+    (lambda: Reservoirs.of(T_left=1.2, F_u=0.1), "T_left"),
+    (lambda: RunParams.create(reservoirs=Reservoirs.of(), F_u=0.1), "F_u"),
+    (lambda: RunParams.create(reservoirs={"F_u": 0.1}), "reservoirs"),
+])
+def test_bad_reservoirs_name_the_parameter(build, name):
+    with pytest.raises(ParameterError) as err:
+        build()
+    assert err.value.name == name

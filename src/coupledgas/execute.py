@@ -106,7 +106,7 @@ def execute_reporting(run: Run, checkpoint=None, checkpoint_every=600.0,
     return run.dataset()
 
 
-def simulate(*, channel=None, bins=40, rel_err=None, t_max=None, checkpoint=None,
+def simulate(*, channel=None, reservoirs=None, bins=40, rel_err=None, t_max=None, checkpoint=None,
              checkpoint_every=600.0, progress=None, **parameters) -> xr.Dataset:
     """Simulate the two-mass gas between two reservoirs.
 
@@ -114,6 +114,8 @@ def simulate(*, channel=None, bins=40, rel_err=None, t_max=None, checkpoint=None
     ----------
     channel : Channel, optional
         The channel (default ``Channel()``: the Letter's, L = 20, h = 1).
+    reservoirs : Reservoirs, optional
+        The reservoirs as a record (``Reservoirs.of``), instead of their keywords below.
     **parameters
         The run's parameters: the keywords of ``RunParams.create``, each checked there:
         the ``Channel`` fields, which replace the record's (``length``, ``barrier``,
@@ -158,6 +160,6 @@ def simulate(*, channel=None, bins=40, rel_err=None, t_max=None, checkpoint=None
     unknown = sorted(set(parameters) - set(RunParams.names()))
     if unknown:
         raise unknown_keyword(unknown[0], RunParams.names())
-    params = RunParams.create(channel=channel, **parameters)
+    params = RunParams.create(channel=channel, reservoirs=reservoirs, **parameters)
     run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
     return execute(run, checkpoint, checkpoint_every, progress).dataset()

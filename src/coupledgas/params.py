@@ -316,6 +316,74 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class Reservoirs:
+    """The two ideal-gas reservoirs as a value: their states and the forces between them.
+
+    Build one with ``Reservoirs.of``, which checks what it is given; ``RunParams.create``
+    (and so ``simulate``) takes one as ``reservoirs``. Units: k_B = 1, energies and
+    temperatures in the model's reduced units (docs/model.md, "Forces and currents").
+
+    Attributes
+    ----------
+    T, mu : float
+        The reference state around which forces act (the rods' number is
+        round(rho(T, mu) L / 2)); given with the states, the keywords' ``T`` and ``mu``.
+    T_left, T_right : float
+        Reservoir temperatures (> 0).
+    mu_left, mu_right : float
+        Reservoir chemical potentials.
+    F_rho, F_u : float
+        The forces mu_L/T_L - mu_R/T_R and 1/T_R - 1/T_L: as given, when the reservoirs
+        were specified by forces (so that 0 stays exactly 0), else computed.
+    """
+
+    T: float = LETTER_T
+    mu: float = LETTER_MU
+    T_left: float = LETTER_T
+    T_right: float = LETTER_T
+    mu_left: float = LETTER_MU
+    mu_right: float = LETTER_MU
+    F_rho: float = 0.0
+    F_u: float = 0.0
+
+    @classmethod
+    def of(cls, *, T=LETTER_T, mu=LETTER_MU, F_rho=None, F_u=None, T_left=None,
+           T_right=None, mu_left=None, mu_right=None) -> Reservoirs:
+        """Reservoirs from forces ``F_rho``, ``F_u`` (default 0) applied symmetrically
+        around ``T``, ``mu`` (``thermo.reservoirs_from_forces``), or from the states
+        ``T_left``, ``T_right``, ``mu_left``, ``mu_right`` (missing ones: ``T``, ``mu``).
+
+        Raises ``ParameterError`` naming the bad parameter: a temperature that is not
+        positive (also one that the forces make so), forces given with states.
+        """
+        T = positive("T", T)
+        mu = number("mu", mu)
+        explicit = {k: v for k, v in dict(T_left=T_left, T_right=T_right, mu_left=mu_left,
+                                          mu_right=mu_right).items() if v is not None}
+        if explicit and (F_rho is not None or F_u is not None):
+            raise ParameterError(next(iter(explicit)),
+                                 "give either forces (F_rho, F_u) or reservoir states, not both")
+        if explicit:
+            T_left = positive("T_left", explicit.get("T_left", T))
+            T_right = positive("T_right", explicit.get("T_right", T))
+            mu_left = number("mu_left", explicit.get("mu_left", mu))
+            mu_right = number("mu_right", explicit.get("mu_right", mu))
+            F_rho, F_u = thermo.forces_from_reservoirs(T_left, T_right, mu_left, mu_right)
+        else:
+            F_rho = number("F_rho", 0.0 if F_rho is None else F_rho)
+            F_u = number("F_u", 0.0 if F_u is None else F_u)
+            if abs(F_u) * T >= 1e300:
+                raise ParameterError("F_u", "is too large")
+            T_left, T_right, mu_left, mu_right = thermo.reservoirs_from_forces(T, mu, F_rho, F_u)
+            if not (T_left > 0 and T_right > 0):
+                raise ParameterError("F_u", f"makes a reservoir temperature non-positive "
+                                     f"(T_left={T_left:g}, T_right={T_right:g})")
+        return cls(T=float(T), mu=float(mu), T_left=float(T_left), T_right=float(T_right),
+                   mu_left=float(mu_left), mu_right=float(mu_right), F_rho=float(F_rho),
+                   F_u=float(F_u))
+
+
+@dataclass(frozen=True)
 class RunParams:
     """All parameters of one open-channel run: a ``Channel``'s fields, its reservoirs and
     its measurement, flat.
@@ -374,39 +442,32 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
     replica: int = -1
 
     @classmethod
-    def create(cls, *, channel: Channel | None = None, T=LETTER_T, mu=LETTER_MU, F_rho=None,
-               F_u=None, T_left=None, T_right=None, mu_left=None, mu_right=None,
-               t_transient=None, t_measure=100000.0, seed=1, replica=-1, **channel_fields):
+    def create(cls, *, channel: Channel | None = None, reservoirs: Reservoirs | None = None,
+               T=LETTER_T, mu=LETTER_MU, F_rho=None, F_u=None, T_left=None, T_right=None,
+               mu_left=None, mu_right=None, t_transient=None, t_measure=100000.0, seed=1,
+               replica=-1, **channel_fields):
         """Validate user input and build the parameters.
 
         Give the channel as ``channel`` (default ``Channel()``) and/or its fields as
         keywords (``length=80``, ``passing="smooth"``, ...; they replace the record's).
-        Give the reservoirs either as forces ``F_rho``, ``F_u`` (default 0) around ``T``,
-        ``mu``, or as ``T_left``, ``T_right``, ``mu_left``, ``mu_right`` (missing ones
-        default to ``T`` and ``mu``). Raises ``ParameterError`` naming the bad parameter.
+        Give the reservoirs as a ``Reservoirs`` record, or as its keywords (``Reservoirs.of``):
+        forces ``F_rho``, ``F_u`` (default 0) around ``T``, ``mu``, or ``T_left``,
+        ``T_right``, ``mu_left``, ``mu_right`` (missing ones default to ``T`` and ``mu``).
+        Raises ``ParameterError`` naming the bad parameter.
         """
-        T = positive("T", T)
-        mu = number("mu", mu)
-        explicit = {k: v for k, v in dict(T_left=T_left, T_right=T_right, mu_left=mu_left,
-                                          mu_right=mu_right).items() if v is not None}
-        if explicit and (F_rho is not None or F_u is not None):
-            raise ParameterError(next(iter(explicit)),
-                                 "give either forces (F_rho, F_u) or reservoir states, not both")
-        if explicit:
-            T_left = positive("T_left", explicit.get("T_left", T))
-            T_right = positive("T_right", explicit.get("T_right", T))
-            mu_left = number("mu_left", explicit.get("mu_left", mu))
-            mu_right = number("mu_right", explicit.get("mu_right", mu))
-            F_rho, F_u = thermo.forces_from_reservoirs(T_left, T_right, mu_left, mu_right)
+        given = dict(T=T, mu=mu, F_rho=F_rho, F_u=F_u, T_left=T_left, T_right=T_right,
+                     mu_left=mu_left, mu_right=mu_right)
+        if reservoirs is None:
+            reservoirs = Reservoirs.of(**given)
+        elif not isinstance(reservoirs, Reservoirs):
+            raise ParameterError("reservoirs", f"expected a Reservoirs, got {reservoirs!r}")
         else:
-            F_rho = number("F_rho", 0.0 if F_rho is None else F_rho)
-            F_u = number("F_u", 0.0 if F_u is None else F_u)
-            if abs(F_u) * T >= 1e300:
-                raise ParameterError("F_u", "is too large")
-            T_left, T_right, mu_left, mu_right = thermo.reservoirs_from_forces(T, mu, F_rho, F_u)
-            if not (T_left > 0 and T_right > 0):
-                raise ParameterError("F_u", f"makes a reservoir temperature non-positive "
-                                     f"(T_left={T_left:g}, T_right={T_right:g})")
+            defaults = Reservoirs.of.__kwdefaults__
+            changed = [name for name, value in given.items() if value != defaults[name]]
+            if changed:
+                raise ParameterError(changed[0], "give the reservoirs as a record or as "
+                                                 "keywords, not both")
+        T, mu = reservoirs.T, reservoirs.mu
         unknown = sorted({canonical(n) for n in channel_fields} - set(Channel.names()))
         if unknown:
             raise unknown_keyword(unknown[0], cls.names())
@@ -429,9 +490,9 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
         if seed < 0:
             raise ParameterError("seed", f"must be >= 0, got {seed}")
         return cls(**{**asdict(channel), "n_rods": int(n_rods), "n_bullets": int(n_bullets)},
-                   T_left=float(T_left), T_right=float(T_right), mu_left=float(mu_left),
-                   mu_right=float(mu_right), F_rho=float(F_rho), F_u=float(F_u),
-                   t_transient=t_transient, t_measure=t_measure, seed=seed,
+                   T_left=reservoirs.T_left, T_right=reservoirs.T_right,
+                   mu_left=reservoirs.mu_left, mu_right=reservoirs.mu_right,
+                   F_rho=reservoirs.F_rho, F_u=reservoirs.F_u, t_transient=t_transient, t_measure=t_measure, seed=seed,
                    replica=int(replica))
 
     @property
@@ -448,6 +509,13 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
     def forces(self) -> tuple[float, float]:
         """(F_rho, F_u) of the two reservoirs."""
         return self.F_rho, self.F_u
+
+    @property
+    def reservoirs(self) -> Reservoirs:
+        """The run's reservoirs, as a value (``T`` and ``mu`` their means)."""
+        return Reservoirs(T=self.T, mu=self.mu, T_left=self.T_left, T_right=self.T_right,
+                          mu_left=self.mu_left, mu_right=self.mu_right, F_rho=self.F_rho,
+                          F_u=self.F_u)
 
     @property
     def injection_rates(self) -> tuple[float, float]:
@@ -470,7 +538,8 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
         """Every parameter a run, a sweep or the CLI can set: the channel's fields and the
         other keywords of ``create``."""
         own = inspect.signature(cls.create).parameters
-        return Channel.names() + tuple(n for n in own if n not in ("channel", "channel_fields"))
+        return Channel.names() + tuple(n for n in own if n not in ("channel", "reservoirs",
+                                                                   "channel_fields"))
 
     def as_attrs(self) -> dict:
         """Parameters as netCDF-safe attributes (floats, ints, strings)."""
