@@ -417,12 +417,12 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
 
     length: float = Channel.length
     barrier: float = Channel.barrier
-    T_left: float = LETTER_T
-    T_right: float = LETTER_T
-    mu_left: float = LETTER_MU
-    mu_right: float = LETTER_MU
-    F_rho: float = 0.0
-    F_u: float = 0.0
+    T_left: float = Reservoirs.T_left
+    T_right: float = Reservoirs.T_right
+    mu_left: float = Reservoirs.mu_left
+    mu_right: float = Reservoirs.mu_right
+    F_rho: float = Reservoirs.F_rho
+    F_u: float = Reservoirs.F_u
     m_bullet: float = Channel.m_bullet
     m_rod: float = Channel.m_rod
     n_rods: int = 0
