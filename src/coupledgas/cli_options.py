@@ -27,6 +27,7 @@ from .params import (
     WALL_RULES,
     Channel,
     ParameterError,
+    Reservoirs,
 )
 
 
@@ -217,11 +218,13 @@ def default_forces(F_rho, F_u, T_left, T_right, mu_left, mu_right):
 
 
 def reservoir_keywords(options: dict) -> dict:
-    """``RunParams.create``'s reservoir keywords from the reservoir options (the Letter's
-    Fig. 2 point when none is given)."""
-    F_rho, F_u = default_forces(*(options.get(k) for k in (
+    """``RunParams.create``'s ``reservoirs`` (a ``params.Reservoirs``; the Letter's Fig. 2
+    point when no force and no state is given) and ``seed``, from the reservoir options."""
+    states = {name: value for name, value in options.items() if name != "seed"}
+    F_rho, F_u = default_forces(*(states.get(k) for k in (
         "F_rho", "F_u", "T_left", "T_right", "mu_left", "mu_right")))
-    return {**options, "F_rho": F_rho, "F_u": F_u}
+    return {"reservoirs": Reservoirs.of(**{**states, "F_rho": F_rho, "F_u": F_u}),
+            "seed": options["seed"]}
 
 
 #: where the points of a sweep or a figure run (``executor``), and their plan and budget
