@@ -492,8 +492,8 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
         return cls(**{**asdict(channel), "n_rods": int(n_rods), "n_bullets": int(n_bullets)},
                    T_left=reservoirs.T_left, T_right=reservoirs.T_right,
                    mu_left=reservoirs.mu_left, mu_right=reservoirs.mu_right,
-                   F_rho=reservoirs.F_rho, F_u=reservoirs.F_u, t_transient=t_transient, t_measure=t_measure, seed=seed,
-                   replica=int(replica))
+                   F_rho=reservoirs.F_rho, F_u=reservoirs.F_u, t_transient=t_transient,
+                   t_measure=t_measure, seed=seed, replica=int(replica))
 
     @property
     def T(self) -> float:

@@ -178,16 +178,17 @@ def schedule_all(now, x, v, t_last, ints, params, queue_time, queue_leaf, queue_
 
 # error_model="numpy": no zero-divisor checks (every division's divisor is tested
 # non-zero or is a sum of masses), so the results are the same, bit for bit.
-# The open channel and the ring call one compiled loop, ``run_events``, with
-# ``periodic`` a constant (a ring skips the channel's tests, walls and wrap-around).
-# The loop is called, not inlined into them: numba's inliner copies the callee's IR
-# once per block, with all of its variables each time, so inlining the whole loop cost
-# more to compile than the loop itself (the channel 12.7 -> 9.7 s cold; the ring, once
-# the channel's loop is cached, 12.1 -> 5.3 s), at the same speed (ring 1.07, L = 20
-# 1.00, L = 1280 1.01 side by side) and bit for bit the same trajectories. Every helper
-# of the loop is inlined into it (as calls they cost a fifth of the events per second),
-# so each call site is a copy to compile: the loop replays the queue at one site for
-# all the leaves an event changed and predicts the walls at one site.
+# The open channel and the ring call one loop function, ``run_events``, with
+# ``periodic`` a constant that numba specialises (two compiled versions; the ring's
+# skips the channel's tests, walls and wrap-around). The loop is called, not inlined:
+# numba's inliner copies the callee's IR once per block, with all of its variables each
+# time, so inlining the whole loop cost more to compile than the loop itself (cold, in
+# one cache: the channel 12.7 -> 9.7 s, the ring after it 12.1 -> 5.3 s), at the same
+# speed (ring 1.07, L = 20 1.00, L = 1280 1.01 side by side) and bit for bit the same
+# trajectories. Every helper of the loop is inlined into it (as calls they cost a fifth
+# of the events per second), so each call site is a copy to compile: the loop replays
+# the queue at one site for all the leaves an event changed and predicts the walls at
+# one site.
 @njit(cache=True, _nrt=False, error_model="numpy")
 def advance_channel(x, v, t_last, species, ident, t_bounce, ints, params, rules, flows,
                     counters, scalars, queue_time, queue_leaf, queue_offsets, profile,
