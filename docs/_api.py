@@ -28,7 +28,8 @@ PACKAGE = "coupledgas"
 #: internal: the numba kernel (private by design) and the command line (documented
 #: command by command in the command-line reference)
 INTERNAL = ("kernel", "cli", "__main__")
-#: the modules in the order of the data flow (DESIGN.md); others follow alphabetically
+#: the modules in the order of the data flow (development page, "Where things live");
+#: others follow alphabetically
 ORDER = ("params", "thermo", "simulate", "observables", "onsager", "replicas", "sweep",
          "heat_engine", "critical", "ring", "spacetime", "spacetime_pictures", "movie",
          "figures", "plot", "report", "progress", "files", "checkpoint")

@@ -6,6 +6,7 @@ import xarray as xr
 
 from coupledgas import (
     Channel,
+    Measurement,
     ParameterError,
     Reservoirs,
     RunParams,
@@ -149,3 +150,60 @@ def test_bad_reservoirs_name_the_parameter(build, name):
     with pytest.raises(ParameterError) as err:
         build()
     assert err.value.name == name
+
+
+def test_a_measurement_is_a_value_that_a_run_takes_as_it_takes_its_keywords():
+    measured = Measurement(t_transient=50.0, t_measure=300.0, bins=4, seed=7)
+    record = simulate(measurement=measured, length=6, F_u=0.3)
+    keywords = simulate(t_transient=50, t_measure=300, bins=4, seed=7, length=6, F_u=0.3)
+    assert record.attrs["events"] == keywords.attrs["events"]  # the same run, bit for bit
+    assert record.J_rho_block.identical(keywords.J_rho_block)
+    assert record.sizes["x"] == 4 and record.attrs["seed"] == 7
+    # a default transient is resolved from the channel's length: max(200, L^2 / 2)
+    assert Measurement().transient(40.0) == 800.0 and measured.transient(40.0) == 50.0
+    assert Measurement(rel_err=0.01, t_measure=10.0).target == (0.01, 1000.0)
+    assert "measurement" not in RunParams.names()  # a record, not a sweepable parameter
+
+
+@pytest.mark.parametrize("build, name", [
+    (lambda: Measurement(t_measure=0.0), "t_measure"),
+    (lambda: Measurement(t_transient=-1.0), "t_transient"),
+    (lambda: Measurement(bins=2.5), "bins"),
+    (lambda: Measurement(seed=-3), "seed"),
+    (lambda: Measurement(t_max=10.0), "t_max"),  # a longest time needs a target
+    (lambda: Measurement(rel_err=0.1, t_measure=100.0, t_max=50.0), "t_max"),
+    (lambda: simulate(measurement=Measurement(), bins=3), "bins"),
+    (lambda: RunParams.create(measurement=Measurement(), seed=4), "seed"),
+    (lambda: simulate(measurement={"seed": 4}), "measurement"),
+])
+def test_bad_measurements_name_the_parameter(build, name):
+    with pytest.raises(ParameterError) as err:
+        build()
+    assert err.value.name == name
+
+
+def test_the_command_lines_defaults_are_the_apis():
+    # each option group of the command line takes its defaults from the record or the
+    # function it calls: none is written twice
+    from coupledgas import heat_engine, onsager, ring
+    from coupledgas.cli_options import (
+        ENGINE_OPTIONS,
+        MEASUREMENT_OPTIONS,
+        ONSAGER_OPTIONS,
+        RING_OPTIONS,
+        default,
+    )
+
+    def defaults(group):
+        return {p.name: getattr(p.default.default, "value", p.default.default)
+                for p in group}
+
+    assert defaults(MEASUREMENT_OPTIONS) == {
+        name: value for name, value in vars(Measurement()).items()}
+    for group, function in ((ONSAGER_OPTIONS, onsager), (ENGINE_OPTIONS, heat_engine),
+                            (RING_OPTIONS, ring)):
+        for name, value in defaults(group).items():
+            expected = default(function, name)
+            if name == "masses":
+                expected = ",".join(f"{m:g}" for m in expected)
+            assert value == expected, (function.__name__, name)

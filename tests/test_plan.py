@@ -400,8 +400,8 @@ def test_a_plan_stretches_the_pilots_of_precision_targets_and_plans_t_max_only_a
                                      "time units (")  # 32 + 8 s: the cap's 40 s
     assert still.fallback.endswith("a pilot stops at 40 s)")
     # without a precision target nothing is stretched (another pilot than the target's)
-    plan({"s": ({**spec, "base": {**spec["base"], "rel_err": None}}, tmp_path / "b")},
-         Pilots())
+    untargeted = {k: v for k, v in spec["base"].items() if k not in ("rel_err", "t_max")}
+    plan({"s": ({**spec, "base": untargeted}, tmp_path / "b")}, Pilots())
     assert asked[2:] == [(0.0, ()), (0.3, ())]
 
 

@@ -12,11 +12,11 @@ from .execute import simulate
 from .heat_engine import heat_engine, linear_response
 from .onsager import onsager
 from .optimize import optimize
-from .params import Channel, ParameterError, Reservoirs, RunParams
+from .params import Channel, Measurement, ParameterError, Reservoirs, RunParams
 from .ring import ring
 from .simulate import BookkeepingError
 from .sweep import sweep, sweeps
 
 __all__ = ["simulate", "onsager", "sweep", "sweeps", "ring", "heat_engine", "linear_response",
-           "critical_barrier", "optimize", "Channel", "Reservoirs", "RunParams", "ParameterError",
-           "BookkeepingError", "__version__"]
+           "critical_barrier", "optimize", "Channel", "Reservoirs", "Measurement", "RunParams",
+           "ParameterError", "BookkeepingError", "__version__"]

@@ -14,29 +14,27 @@ from . import __version__, report
 from .checkpoint import load
 from .cli_options import (
     AS_JSON,
-    CHEMICAL_POTENTIAL,
+    CHECKPOINT_EVERY,
     CLUSTER_OPTIONS,
+    ENGINE_OPTIONS,
     LENGTH,
+    MEASUREMENT_OPTIONS,
+    ONSAGER_OPTIONS,
     OUT,
     PLAN_OPTIONS,
-    RANGE,
     REPLICAS,
     RESERVOIR_OPTIONS,
+    RING_OPTIONS,
     SCHEDULER,
     SEED,
     SWEEP_WORKERS,
-    T_MAX,
     T_MEASURE,
-    T_TRANSIENT,
-    TEMPERATURE,
     WORKERS,
-    Method,
     Response,
     channel_options,
     choices,
-    described,
     executor,
-    reservoir_keywords,
+    reservoirs_of,
     with_options,
 )
 from .critical import critical_barrier
@@ -45,12 +43,9 @@ from .figures import budget_record, figure, figure_parts
 from .files import atomic_path, write_netcdf
 from .heat_engine import heat_engine
 from .kernel import InelasticCollapse
-from .onsager import FORCE, METHODS, onsager
+from .onsager import onsager
 from .optimize import OBJECTIVES, optimize, parse_bounds
-from .params import (
-    ParameterError,
-    RunParams,
-)
+from .params import Measurement, ParameterError, RunParams
 from .plot import plot_result
 from .precompile import precompile
 from .progress import compile_notice
@@ -87,39 +82,32 @@ def option_name(parameter: str) -> str:
 
 
 @app.command()
-@with_options(channel=channel_options(), reservoirs=RESERVOIR_OPTIONS)
+@with_options(channel=channel_options(), reservoirs=RESERVOIR_OPTIONS,
+              measurement=MEASUREMENT_OPTIONS)
 def run(
     channel: dict,
     reservoirs: dict,
-    t_transient: Optional[float] = T_TRANSIENT,
-    t_measure: float = T_MEASURE,
-    bins: int = typer.Option(40, "--bins", help="Profile bins (0: no profiles)."),
-    rel_err: Optional[float] = typer.Option(
-        None, "--rel-err", help="Run until both currents have a standard error below this "
-        "fraction of their value (t-measure is then the shortest run and sets the block "
-        "length t-measure/1024)."),
-    t_max: Optional[float] = T_MAX,
+    measurement: dict,
     checkpoint: Optional[Path] = typer.Option(
         None, "--checkpoint", help="Save the full state here (atomically) every "
         "--checkpoint-every seconds, at the end and on Ctrl-C; continue with "
         "'coupledgas resume FILE'."),
-    checkpoint_every: float = typer.Option(600.0, "--checkpoint-every",
-                                           help="Seconds between checkpoints."),
+    checkpoint_every: float = CHECKPOINT_EVERY,
     replicas: int = REPLICAS,
     workers: int = WORKERS,
     as_json: bool = AS_JSON,
     out: Optional[Path] = OUT,
 ):
     """Simulate one open channel between two reservoirs and report its currents."""
-    params = RunParams.create(**channel, **reservoir_keywords(reservoirs), t_transient=t_transient,
-                              t_measure=t_measure)
+    measured = Measurement(**measurement)
+    params = RunParams.create(**channel, reservoirs=reservoirs_of(reservoirs),
+                              measurement=measured)
     if replicas != 1 or workers != 1:
         if checkpoint is not None:
             raise ParameterError("checkpoint", "is for single runs; replicas restart whole")
-        ds = run_replicas(params, replicas, workers, n_bins=bins, rel_err=rel_err,
-                          t_max=t_max)
+        ds = run_replicas(params, replicas, workers, measured.bins, *measured.target)
     else:
-        run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
+        run = Run.start(params, measured.bins, *measured.target)
         ds = _executed(run, checkpoint, checkpoint_every, as_json)
     _report(ds, as_json, out)
 
@@ -129,8 +117,7 @@ def resume(
     checkpoint: Path = typer.Argument(..., help="Checkpoint written by 'run --checkpoint'."),
     t_measure: Optional[float] = typer.Option(
         None, "--t-measure", help="Measure this much longer than the run asked for."),
-    checkpoint_every: float = typer.Option(600.0, "--checkpoint-every",
-                                           help="Seconds between checkpoints."),
+    checkpoint_every: float = CHECKPOINT_EVERY,
     as_json: bool = AS_JSON,
     out: Optional[Path] = OUT,
 ):
@@ -145,81 +132,26 @@ def resume(
 
 
 @app.command("onsager")
-@with_options(channel=channel_options())
-def onsager_command(
-    channel: dict,
-    T: float = TEMPERATURE,
-    mu: float = CHEMICAL_POTENTIAL,
-    method: Method = typer.Option(Method.forces, "--method",
-                                  help=described(METHODS) + "."),
-    force: float = typer.Option(FORCE, "--force", help="f of the forces method: the "
-                                "largest force applied."),
-    symmetric: bool = typer.Option(True, "--symmetric/--one-sided", help="Forces method: "
-                                   "also run at -f and take central differences."),
-    extrapolate: bool = typer.Option(
-        True, "--extrapolate/--no-extrapolate", help="Forces method: central differences "
-        "at f/2 and f, extrapolated to zero force (Richardson); needs --symmetric."),
-    t_transient: Optional[float] = T_TRANSIENT,
-    t_measure: float = typer.Option(100000.0, "--t-measure", help="Measured time of each "
-                                    "run (with --extrapolate: of those at f/2, the runs "
-                                    "at f an eighth of it; with --rel-err: the shortest)."),
-    rel_err: Optional[float] = typer.Option(
-        None, "--rel-err", help="Run in rounds until every matrix entry has this relative "
-        "error (or until --t-max)."),
-    t_max: Optional[float] = T_MAX,
-    block_time: float = typer.Option(
-        10000.0, "--block-time", help="Fluctuation method: shortest block for the noise "
-        "covariance; must exceed the correlation time (5000-10000 at L = 20, longer for "
-        "larger L), and the run must be at least 16 blocks long."),
-    replicas: int = REPLICAS,
-    workers: int = typer.Option(1, "--workers", help="Processes (runs and replicas)."),
-    seed: int = SEED,
-    as_json: bool = AS_JSON,
-    out: Optional[Path] = OUT,
-):
+@with_options(channel=channel_options(), matrix=ONSAGER_OPTIONS)
+def onsager_command(channel: dict, matrix: dict, as_json: bool = AS_JSON,
+                    out: Optional[Path] = OUT):
     """Onsager matrix and sigma, kappa, S, ZT (the Letter's Eq. 4; Supplement Eqs. 6-7)."""
-    ds = onsager(T=T, mu=mu, method=method.value, force=force, symmetric=symmetric,
-                 extrapolate=extrapolate, t_transient=t_transient, t_measure=t_measure,
-                 rel_err=rel_err, t_max=t_max, block_time=block_time, replicas=replicas,
-                 workers=workers, seed=seed, **channel)
-    _report(ds, as_json, out, report.onsager_summary, report.onsager_text)
+    _report(onsager(**matrix, **channel), as_json, out, report.onsager_summary,
+            report.onsager_text)
 
 
 @app.command("heat-engine")
 @with_options(channel_a=channel_options("a", "Channel A: "),
-               channel_b=channel_options("b", "Channel B: "))
-def heat_engine_command(
-    channel_a: dict,
-    channel_b: dict,
-    T_hot: float = typer.Option(1.15, "--T-hot", help="Hot reservoir temperature."),
-    T_cold: float = typer.Option(0.85, "--T-cold", help="Cold reservoir temperature."),
-    load_a: float = typer.Option(0.0, "--load-a", help="Potential step U_A between A's "
-                                 "cold end and the cold reservoir (reservoir U higher)."),
-    load_b: float = typer.Option(0.0, "--load-b", help="Potential step U_B."),
-    reservoir_particles: int = typer.Option(20000, "--reservoir-particles",
-                                            help="Bullets in each reservoir at the start."),
-    reservoir_volume: Optional[float] = typer.Option(
-        None, "--reservoir-volume", help="Reservoir volume [default: N / e^1.5, the "
-        "Letter's density]."),
-    t_transient: float = typer.Option(2000.0, "--t-transient", help="Discarded time."),
-    t_measure: float = T_MEASURE,
-    slice_time: float = typer.Option(1.0, "--slice-time", help="Interval of reservoir "
-                                     "updates."),
-    seed: int = SEED,
-    as_json: bool = AS_JSON,
-    out: Optional[Path] = OUT,
-):
+              channel_b=channel_options("b", "Channel B: "), engine=ENGINE_OPTIONS)
+def heat_engine_command(channel_a: dict, channel_b: dict, engine: dict,
+                        as_json: bool = AS_JSON, out: Optional[Path] = OUT):
     """The autonomous circular heat engine: two channels, finite reservoirs, loads.
 
     Channel A is by default the Letter's (h = 1), B a free gas (h = 0); every channel
     option of 'run' is here once per channel, ending in -a or -b.
     """
-    ds = heat_engine(T_hot=T_hot, T_cold=T_cold, load_a=load_a, load_b=load_b,
-                     reservoir_particles=reservoir_particles,
-                     reservoir_volume=reservoir_volume, t_transient=t_transient,
-                     t_measure=t_measure, slice_time=slice_time, seed=seed,
-                     **channel_a, **channel_b)
-    _report(ds, as_json, out, report.engine_summary, report.engine_text)
+    _report(heat_engine(**engine, **channel_a, **channel_b), as_json, out,
+            report.engine_summary, report.engine_text)
 
 
 @app.command("critical-barrier")
@@ -260,34 +192,16 @@ def critical_barrier_command(
 
 
 @app.command("ring")
-def ring_command(
-    particles: int = typer.Option(4096, "--particles", help="N >= 2."),
-    masses: str = typer.Option("1,3", "--masses", help="The two alternating masses."),
-    barrier: float = typer.Option(float("inf"), "--barrier",
-                                  help="Pass-through barrier h (inf: hard-point gas)."),
-    interaction_range: float = RANGE,
-    T: float = typer.Option(2.0, "--T", help="Temperature: kinetic energy N T / 2."),
-    density: float = typer.Option(1.0, "--density", help="N / L."),
-    t_transient: float = typer.Option(100.0, "--t-transient", help="Discarded time."),
-    t_measure: float = typer.Option(2000.0, "--t-measure", help="Measured time."),
-    sample_interval: float = typer.Option(1.0, "--sample-interval",
-                                          help="Interval of the energy-current means."),
-    cutoff: float = typer.Option(100.0, "--cutoff", help="Green-Kubo cut-off time "
-                                 "(below t-measure / 8)."),
-    seed: int = SEED,
-    as_json: bool = AS_JSON,
-    out: Optional[Path] = OUT,
-):
+@with_options(ring_options=RING_OPTIONS)
+def ring_command(ring_options: dict, as_json: bool = AS_JSON, out: Optional[Path] = OUT):
     """A periodic ring at equilibrium: events per second and Green-Kubo conductivity."""
+    masses = ring_options.pop("masses")
     try:
         pair = tuple(float(m) for m in masses.split(","))
     except ValueError:
         raise ParameterError("masses", f"expected two numbers like 1,3, got {masses!r}")
-    ds = ring(particles=particles, masses=pair, barrier=barrier,
-              interaction_range=interaction_range, T=T, density=density,
-              t_transient=t_transient, t_measure=t_measure, sample_interval=sample_interval,
-              cutoff=cutoff, seed=seed)
-    _report(ds, as_json, out, report.ring_summary, report.ring_text)
+    _report(ring(masses=pair, **ring_options), as_json, out, report.ring_summary,
+            report.ring_text)
 
 
 WINDOW = typer.Option(..., "--window", help="T0:T1, simulated times since the "
@@ -315,13 +229,14 @@ def spacetime_command(
     out: Path = typer.Option(Path("spacetime.png"), "--out", help="Image file."),
     data: Optional[Path] = typer.Option(None, "--data", help="Also write the data shown "
                                         "(netCDF)."),
+    seed: int = SEED,
 ):
     """Space-time picture of one channel: world lines, or a kymograph of <m(x)>."""
     from .spacetime import parse_window
     from .spacetime_pictures import spacetime
 
     fig, ds = spacetime(parse_window(window), mode=mode.value, interval=interval, bins=bins,
-                        **channel, **reservoir_keywords(reservoirs))
+                        seed=seed, reservoirs=reservoirs_of(reservoirs), **channel)
     if out.suffix.lstrip(".") not in fig.canvas.get_supported_filetypes():
         raise ParameterError("out", f"unknown image format {out.suffix!r} (use .png, .pdf, "
                              f".svg, ...)")
@@ -343,13 +258,14 @@ def movie_command(
     frame_interval: float = typer.Option(1.0, "--frame-interval",
                                          help="Simulated time between frames."),
     fps: float = typer.Option(20.0, "--fps", help="Frames per second."),
+    seed: int = SEED,
 ):
     """Animation of the particles in the channel, with a clock and the running currents."""
     from .movie import movie
     from .spacetime import parse_window
 
     frames = movie(parse_window(window), out, frame_interval=frame_interval, fps=fps,
-                   **channel, **reservoir_keywords(reservoirs))
+                   seed=seed, reservoirs=reservoirs_of(reservoirs), **channel)
     typer.echo(f"wrote {out} ({frames} frames)")
 
 

@@ -16,7 +16,8 @@ from typing import Optional
 import typer
 
 from .critical import RESPONSES
-from .onsager import METHODS
+from .heat_engine import heat_engine
+from .onsager import METHODS, onsager
 from .params import (
     ALIASES,
     DISSIPATION_PLACES,
@@ -26,9 +27,11 @@ from .params import (
     ROD_WALL_RULES,
     WALL_RULES,
     Channel,
+    Measurement,
     ParameterError,
     Reservoirs,
 )
+from .ring import ring
 
 
 def described(rules: dict, names=None) -> str:
@@ -84,8 +87,9 @@ TEMPERATURE = typer.Option(LETTER_T, "--T", help="Mean temperature around which 
 CHEMICAL_POTENTIAL = typer.Option(LETTER_MU, "--mu", help="Mean chemical potential.")
 T_TRANSIENT = typer.Option(None, "--t-transient", help="Discarded time [default: "
                            "max(200, L^2 / 2), the relaxation of the species' segregation].")
-T_MEASURE = typer.Option(100000.0, "--t-measure", help="Measured time.")
-SEED = typer.Option(1, "--seed", help="Random seed (same seed, same result).")
+T_MEASURE = typer.Option(Measurement.t_measure, "--t-measure", help="Measured time.")
+SEED = typer.Option(Measurement.seed, "--seed", help="Random seed (same seed, same "
+                    "result).")
 T_MAX = typer.Option(None, "--t-max", help="With --rel-err: stop here even if the target "
                      "is not reached [default: 100 t-measure].")
 REPLICAS = typer.Option(1, "--replicas", help="Independent replicas (seeds spawned from "
@@ -188,7 +192,8 @@ def group(*options) -> list[inspect.Parameter]:
                               annotation=annotation) for name, annotation, option in options]
 
 
-#: the reservoirs of an open channel: forces around (T, mu) or the two states, and the seed
+#: the reservoirs of an open channel (``params.Reservoirs``): forces around (T, mu) or
+#: the two states
 RESERVOIR_OPTIONS = group(
     ("F_rho", Optional[float], typer.Option(
         None, "--F-rho", help="Force mu_L/T_L - mu_R/T_R. With no force and no reservoir "
@@ -204,8 +209,7 @@ RESERVOIR_OPTIONS = group(
     ("mu_left", Optional[float], typer.Option(None, "--mu-left", help="Left reservoir "
                                               "chemical potential.")),
     ("mu_right", Optional[float], typer.Option(None, "--mu-right", help="Right reservoir "
-                                               "chemical potential.")),
-    ("seed", int, SEED))
+                                               "chemical potential.")))
 
 
 def default_forces(F_rho, F_u, T_left, T_right, mu_left, mu_right):
@@ -217,14 +221,27 @@ def default_forces(F_rho, F_u, T_left, T_right, mu_left, mu_right):
     return (0.0 if F_rho is None else F_rho), (0.0 if F_u is None else F_u)
 
 
-def reservoir_keywords(options: dict) -> dict:
-    """``RunParams.create``'s ``reservoirs`` (a ``params.Reservoirs``; the Letter's Fig. 2
-    point when no force and no state is given) and ``seed``, from the reservoir options."""
-    states = {name: value for name, value in options.items() if name != "seed"}
-    F_rho, F_u = default_forces(*(states.get(k) for k in (
+def reservoirs_of(options: dict) -> Reservoirs:
+    """The reservoirs (``params.Reservoirs``) that the reservoir options give: the Letter's
+    Fig. 2 point when no force and no state is given."""
+    F_rho, F_u = default_forces(*(options.get(k) for k in (
         "F_rho", "F_u", "T_left", "T_right", "mu_left", "mu_right")))
-    return {"reservoirs": Reservoirs.of(**{**states, "F_rho": F_rho, "F_u": F_u}),
-            "seed": options["seed"]}
+    return Reservoirs.of(**{**options, "F_rho": F_rho, "F_u": F_u})
+
+
+#: how a run is measured (``params.Measurement``): transient, measured time, profile
+#: bins, precision target and seed
+MEASUREMENT_OPTIONS = group(
+    ("t_transient", Optional[float], T_TRANSIENT),
+    ("t_measure", float, T_MEASURE),
+    ("bins", int, typer.Option(Measurement.bins, "--bins",
+                               help="Profile bins (0: no profiles).")),
+    ("rel_err", Optional[float], typer.Option(
+        None, "--rel-err", help="Run until both currents have a standard error below this "
+        "fraction of their value (t-measure is then the shortest run and sets the block "
+        "length t-measure/1024).")),
+    ("t_max", Optional[float], T_MAX),
+    ("seed", int, SEED))
 
 
 #: where the points of a sweep or a figure run (``executor``), and their plan and budget
@@ -251,3 +268,92 @@ def executor(options: dict) -> dict:
     settings = {k.removeprefix("slurm_"): v for k, v in options.items()
                 if k.startswith("slurm_")}
     return dict(workers=workers, scheduler=scheduler, slurm=settings if slurm else None)
+
+
+def default(function, name: str):
+    """The default of ``function``'s keyword ``name``: an option's default is the API's,
+    declared once, in the function's signature."""
+    return inspect.signature(function).parameters[name].default
+
+
+CHECKPOINT_EVERY = typer.Option(600.0, "--checkpoint-every",
+                                help="Seconds between checkpoints.")
+
+#: the options of ``onsager`` besides the channel's
+ONSAGER_OPTIONS = group(
+    ("T", float, TEMPERATURE),
+    ("mu", float, CHEMICAL_POTENTIAL),
+    ("method", Method, typer.Option(Method(default(onsager, "method")), "--method",
+                                    help=described(METHODS) + ".")),
+    ("force", float, typer.Option(default(onsager, "force"), "--force", help="f of the "
+                                  "forces method: the largest force applied.")),
+    ("symmetric", bool, typer.Option(default(onsager, "symmetric"), "--symmetric/--one-sided",
+                                     help="Forces method: also run at -f and take central "
+                                     "differences.")),
+    ("extrapolate", bool, typer.Option(
+        default(onsager, "extrapolate"), "--extrapolate/--no-extrapolate", help="Forces "
+        "method: central differences at f/2 and f, extrapolated to zero force "
+        "(Richardson); needs --symmetric.")),
+    ("t_transient", Optional[float], T_TRANSIENT),
+    ("t_measure", float, typer.Option(
+        default(onsager, "t_measure"), "--t-measure", help="Measured time of each run (with "
+        "--extrapolate: of those at f/2, the runs at f an eighth of it; with --rel-err: "
+        "the shortest).")),
+    ("rel_err", Optional[float], typer.Option(
+        None, "--rel-err", help="Run in rounds until every matrix entry has this relative "
+        "error (or until --t-max).")),
+    ("t_max", Optional[float], T_MAX),
+    ("block_time", float, typer.Option(
+        default(onsager, "block_time"), "--block-time", help="Fluctuation method: shortest "
+        "block for the noise covariance; must exceed the correlation time (5000-10000 at "
+        "L = 20, longer for larger L), and the run must be at least 16 blocks long.")),
+    ("replicas", int, REPLICAS),
+    ("workers", int, typer.Option(1, "--workers", help="Processes (runs and replicas).")),
+    ("seed", int, SEED))
+
+#: the options of ``heat_engine`` besides its two channels'
+ENGINE_OPTIONS = group(
+    ("T_hot", float, typer.Option(default(heat_engine, "T_hot"), "--T-hot",
+                                  help="Hot reservoir temperature.")),
+    ("T_cold", float, typer.Option(default(heat_engine, "T_cold"), "--T-cold",
+                                   help="Cold reservoir temperature.")),
+    ("load_a", float, typer.Option(default(heat_engine, "load_a"), "--load-a", help="Potential "
+                                   "step U_A between A's cold end and the cold reservoir "
+                                   "(reservoir U higher).")),
+    ("load_b", float, typer.Option(default(heat_engine, "load_b"), "--load-b",
+                                   help="Potential step U_B.")),
+    ("reservoir_particles", int, typer.Option(
+        default(heat_engine, "reservoir_particles"), "--reservoir-particles",
+        help="Bullets in each reservoir at the start.")),
+    ("reservoir_volume", Optional[float], typer.Option(
+        None, "--reservoir-volume", help="Reservoir volume [default: N / e^1.5, the "
+        "Letter's density].")),
+    ("t_transient", float, typer.Option(default(heat_engine, "t_transient"), "--t-transient",
+                                        help="Discarded time.")),
+    ("t_measure", float, typer.Option(default(heat_engine, "t_measure"), "--t-measure",
+                                      help="Measured time.")),
+    ("slice_time", float, typer.Option(default(heat_engine, "slice_time"), "--slice-time",
+                                       help="Interval of reservoir updates.")),
+    ("seed", int, SEED))
+
+#: the options of ``ring`` (its masses as the text "M1,M2")
+RING_OPTIONS = group(
+    ("particles", int, typer.Option(default(ring, "particles"), "--particles", help="N >= 2.")),
+    ("masses", str, typer.Option(",".join(f"{m:g}" for m in default(ring, "masses")),
+                                 "--masses", help="The two alternating masses.")),
+    ("barrier", float, typer.Option(default(ring, "barrier"), "--barrier",
+                                    help="Pass-through barrier h (inf: hard-point gas).")),
+    ("interaction_range", float, RANGE),
+    ("T", float, typer.Option(default(ring, "T"), "--T",
+                              help="Temperature: kinetic energy N T / 2.")),
+    ("density", float, typer.Option(default(ring, "density"), "--density", help="N / L.")),
+    ("t_transient", float, typer.Option(default(ring, "t_transient"), "--t-transient",
+                                        help="Discarded time.")),
+    ("t_measure", float, typer.Option(default(ring, "t_measure"), "--t-measure",
+                                      help="Measured time.")),
+    ("sample_interval", float, typer.Option(default(ring, "sample_interval"),
+                                            "--sample-interval",
+                                            help="Interval of the energy-current means.")),
+    ("cutoff", float, typer.Option(default(ring, "cutoff"), "--cutoff", help="Green-Kubo "
+                                   "cut-off time (below t-measure / 8).")),
+    ("seed", int, SEED))

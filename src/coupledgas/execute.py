@@ -13,11 +13,19 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import asdict
 
 import xarray as xr
 
 from .checkpoint import save
-from .params import ParameterError, RunParams, canonical, unknown_keyword
+from .params import (
+    Measurement,
+    ParameterError,
+    RunParams,
+    canonical,
+    record_or_keywords,
+    unknown_keyword,
+)
 from .progress import ProgressLine, compile_notice
 from .simulate import Run
 
@@ -106,7 +114,7 @@ def execute_reporting(run: Run, checkpoint=None, checkpoint_every=600.0,
     return run.dataset()
 
 
-def simulate(*, channel=None, reservoirs=None, bins=40, rel_err=None, t_max=None, checkpoint=None,
+def simulate(*, channel=None, reservoirs=None, measurement=None, checkpoint=None,
              checkpoint_every=600.0, progress=None, **parameters) -> xr.Dataset:
     """Simulate the two-mass gas between two reservoirs.
 
@@ -116,25 +124,28 @@ def simulate(*, channel=None, reservoirs=None, bins=40, rel_err=None, t_max=None
         The channel (default ``Channel()``: the Letter's, L = 20, h = 1).
     reservoirs : Reservoirs, optional
         The reservoirs as a record (``Reservoirs.of``), instead of their keywords below.
+    measurement : Measurement, optional
+        Transient, measured time, bins, precision target and seed as a record, instead
+        of their keywords below.
     **parameters
         The run's parameters: the keywords of ``RunParams.create``, each checked there:
         the ``Channel`` fields, which replace the record's (``length``, ``barrier``,
         ``passing``, ...; ``rods``, ``bullets`` and ``range`` are accepted for
         ``n_rods``, ``n_bullets`` and ``interaction_range``), the reservoirs as the forces
         ``F_rho``, ``F_u`` around ``T``, ``mu`` or as the states ``T_left``, ``T_right``,
-        ``mu_left``, ``mu_right``, and ``t_transient``, ``t_measure``, ``seed``. An
-        unknown keyword raises ``ParameterError`` naming the closest known one.
+        ``mu_left``, ``mu_right``, and the ``Measurement`` fields ``t_transient``,
+        ``t_measure``, ``bins``, ``rel_err``, ``t_max``, ``seed``. An unknown keyword
+        raises ``ParameterError`` naming the closest known one.
         Defaults: T = 1, mu = 1.5 at zero forces, measured for t = 1e5 after a transient
         max(200, L^2 / 2). A closed channel (``bullet_walls`` thermal or specular)
         between two heat baths reports the conductivity kappa; with ``dissipation`` the
         run reports the dissipated power.
-    bins : int
-        Profile bins (0: no profiles).
-    rel_err : float, optional
-        Run until the standard error of both currents is below ``rel_err`` times their
-        value (checked every 64 blocks, with reliable errors), or until ``t_max``
-        (default 100 t_measure); ``attrs["target_reached"]`` says which. ``t_measure``
-        is then the shortest run and sets the block length t_measure / 1024.
+    bins, rel_err, t_max
+        Profile bins (default 40; 0: no profiles); a precision target: run until the
+        standard error of both currents is below ``rel_err`` times their value (checked
+        every 64 blocks, with reliable errors), or until ``t_max`` (default 100
+        t_measure); ``attrs["target_reached"]`` says which. ``t_measure`` is then the
+        shortest run and sets the block length t_measure / 1024.
     checkpoint : path, optional
         Save the run there every ``checkpoint_every`` seconds and on Ctrl-C
         (``coupledgas resume`` continues it).
@@ -157,9 +168,15 @@ def simulate(*, channel=None, reservoirs=None, bins=40, rel_err=None, t_max=None
         parameters, seed, version, event counts and events per second in ``attrs``.
     """
     parameters = {canonical(name): value for name, value in parameters.items()}
-    unknown = sorted(set(parameters) - set(RunParams.names()))
+    known = RunParams.names() + Measurement.names()
+    unknown = sorted(set(parameters) - set(known))
     if unknown:
-        raise unknown_keyword(unknown[0], RunParams.names())
-    params = RunParams.create(channel=channel, reservoirs=reservoirs, **parameters)
-    run = Run.start(params, n_bins=bins, rel_err=rel_err, t_max=t_max)
+        raise unknown_keyword(unknown[0], known)
+    defaults = asdict(Measurement())
+    measured = {name: parameters.pop(name) for name in defaults if name in parameters}
+    measurement = record_or_keywords("measurement", measurement, Measurement, Measurement,
+                                     {**defaults, **measured}, defaults)
+    params = RunParams.create(channel=channel, reservoirs=reservoirs,
+                              measurement=measurement, **parameters)
+    run = Run.start(params, measurement.bins, *measurement.target)
     return execute(run, checkpoint, checkpoint_every, progress).dataset()

@@ -155,6 +155,17 @@ def _choice(name, value, choices):
         raise ParameterError(name, f"must be one of {', '.join(choices)}, got {value!r}")
 
 
+def profile_bins(value) -> int:
+    """A number of profile bins (0: no profiles), or a ``ParameterError`` naming ``bins``."""
+    try:
+        bins = int(value)
+    except (TypeError, ValueError):
+        raise ParameterError("bins", f"expected an integer, got {value!r}") from None
+    if bins != value or bins < 0:
+        raise ParameterError("bins", f"must be a non-negative integer, got {value!r}")
+    return bins
+
+
 def _count(name, value):
     """A non-negative particle count, or a ``ParameterError`` naming it."""
     count = number(name, value)
@@ -384,6 +395,94 @@ class Reservoirs:
 
 
 @dataclass(frozen=True)
+class Measurement:
+    """How a run is measured, as a value: its transient, measured time, profile bins,
+    precision target and seed.
+
+    ``simulate`` and ``RunParams.create`` take one as ``measurement`` (or its fields as
+    keywords); each field is checked when the record is built, and a bad one raises
+    ``ParameterError`` naming it. Times are in the model's reduced units (docs/model.md).
+
+    Attributes
+    ----------
+    t_transient : float, optional
+        Discarded time before the measurement (>= 0); None: ``default_transient(L)``,
+        max(200, L^2 / 2), resolved when the run is built.
+    t_measure : float
+        Measured time (> 0). It sets the block length t_measure / 1024; with ``rel_err``
+        it is the shortest run.
+    bins : int
+        Profile bins along the channel (0: no profiles).
+    rel_err : float, optional
+        Precision target in (0, 1): the run goes on until the standard error of both
+        currents is below ``rel_err`` times their value, or until ``t_max``.
+    t_max : float, optional
+        With ``rel_err`` only: the longest measured time (>= ``t_measure``; None: 100
+        ``t_measure``).
+    seed : int
+        Seed (>= 0) of the run's ``numpy.random.SeedSequence``: same seed, same result.
+    """
+
+    t_transient: float | None = None
+    t_measure: float = 100000.0
+    bins: int = 40
+    rel_err: float | None = None
+    t_max: float | None = None
+    seed: int = 1
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        if self.t_transient is not None:
+            put("t_transient", non_negative("t_transient", self.t_transient))
+        put("t_measure", positive("t_measure", self.t_measure))
+        put("bins", profile_bins(self.bins))
+        rel_err, _ = precision_target(self.rel_err, self.t_max, self.t_measure)
+        put("rel_err", rel_err)
+        if self.t_max is not None:
+            put("t_max", number("t_max", self.t_max))
+        if isinstance(self.seed, bool):
+            raise ParameterError("seed", f"expected an integer, got {self.seed!r}")
+        try:
+            seed = int(self.seed)
+        except (TypeError, ValueError):
+            raise ParameterError("seed", f"expected an integer, got {self.seed!r}") from None
+        if seed != self.seed or seed < 0:
+            raise ParameterError("seed", f"must be an integer >= 0, got {self.seed!r}")
+        put("seed", seed)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The measurement's fields, in order."""
+        return tuple(f.name for f in fields(cls))
+
+    def transient(self, length: float) -> float:
+        """The discarded time of a channel of ``length``: ``t_transient``, or by default
+        ``default_transient(length)``."""
+        return default_transient(length) if self.t_transient is None else self.t_transient
+
+    @property
+    def target(self) -> tuple:
+        """``(rel_err, t_max)``, with t_max's default filled in, or ``(None, None)``."""
+        return precision_target(self.rel_err, self.t_max, self.t_measure)
+
+
+def record_or_keywords(name, record, kind, build, given: dict, defaults: dict):
+    """``record`` (a ``kind``) or, when it is None, ``build(**given)``; a keyword that
+    differs from its default beside a record raises ``ParameterError`` naming it."""
+    if record is None:
+        return build(**given)
+    if not isinstance(record, kind):
+        raise ParameterError(name, f"expected a {kind.__name__}, got {record!r}")
+    changed = [key for key, value in given.items() if value != defaults[key]]
+    if changed:
+        raise ParameterError(changed[0], f"give the {name} as a record or as keywords, "
+                                         "not both")
+    return record
+
+
+@dataclass(frozen=True)
 class RunParams:
     """All parameters of one open-channel run: a ``Channel``'s fields, its reservoirs and
     its measurement, flat.
@@ -437,14 +536,15 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
     barrier_width: float = Channel.barrier_width
     interaction_range: float = Channel.interaction_range
     t_transient: float = 200.0
-    t_measure: float = 100000.0
-    seed: int = 1
+    t_measure: float = Measurement.t_measure
+    seed: int = Measurement.seed
     replica: int = -1
 
     @classmethod
     def create(cls, *, channel: Channel | None = None, reservoirs: Reservoirs | None = None,
-               T=LETTER_T, mu=LETTER_MU, F_rho=None, F_u=None, T_left=None, T_right=None,
-               mu_left=None, mu_right=None, t_transient=None, t_measure=100000.0, seed=1,
+               measurement: Measurement | None = None, T=LETTER_T, mu=LETTER_MU, F_rho=None,
+               F_u=None, T_left=None, T_right=None, mu_left=None, mu_right=None,
+               t_transient=None, t_measure=Measurement.t_measure, seed=Measurement.seed,
                replica=-1, **channel_fields):
         """Validate user input and build the parameters.
 
@@ -453,29 +553,24 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
         Give the reservoirs as a ``Reservoirs`` record, or as its keywords (``Reservoirs.of``):
         forces ``F_rho``, ``F_u`` (default 0) around ``T``, ``mu``, or ``T_left``,
         ``T_right``, ``mu_left``, ``mu_right`` (missing ones default to ``T`` and ``mu``).
+        Give the transient, measured time and seed as a ``Measurement`` record or as its
+        keywords (its bins and precision target belong to the run: ``simulate``).
         Raises ``ParameterError`` naming the bad parameter.
         """
-        given = dict(T=T, mu=mu, F_rho=F_rho, F_u=F_u, T_left=T_left, T_right=T_right,
-                     mu_left=mu_left, mu_right=mu_right)
-        if reservoirs is None:
-            reservoirs = Reservoirs.of(**given)
-        elif not isinstance(reservoirs, Reservoirs):
-            raise ParameterError("reservoirs", f"expected a Reservoirs, got {reservoirs!r}")
-        else:
-            defaults = Reservoirs.of.__kwdefaults__
-            changed = [name for name, value in given.items() if value != defaults[name]]
-            if changed:
-                raise ParameterError(changed[0], "give the reservoirs as a record or as "
-                                                 "keywords, not both")
-        T, mu = reservoirs.T, reservoirs.mu
+        reservoirs = record_or_keywords("reservoirs", reservoirs, Reservoirs, Reservoirs.of,
+                                        dict(T=T, mu=mu, F_rho=F_rho, F_u=F_u,
+                                             T_left=T_left, T_right=T_right,
+                                             mu_left=mu_left, mu_right=mu_right),
+                                        Reservoirs.of.__kwdefaults__)
+        measurement = record_or_keywords(
+            "measurement", measurement, Measurement, Measurement,
+            dict(t_transient=t_transient, t_measure=t_measure, seed=seed),
+            asdict(Measurement()))
         unknown = sorted({canonical(n) for n in channel_fields} - set(Channel.names()))
         if unknown:
             raise unknown_keyword(unknown[0], cls.names())
         channel = Channel.of(channel, **channel_fields)
-        t_transient = non_negative("t_transient", default_transient(channel.length)
-                                   if t_transient is None else t_transient)
-        t_measure = positive("t_measure", t_measure)
-        density = float(thermo.density(T, mu))
+        density = float(thermo.density(reservoirs.T, reservoirs.mu))
         n_rods = round(density * channel.length / 2.0) if channel.n_rods is None \
             else channel.n_rods
         if channel.bullet_walls == "exchange":
@@ -483,17 +578,13 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
         else:
             n_bullets = round(density * channel.length) if channel.n_bullets is None \
                 else channel.n_bullets
-        try:
-            seed = int(seed)
-        except (TypeError, ValueError):
-            raise ParameterError("seed", f"expected an integer, got {seed!r}") from None
-        if seed < 0:
-            raise ParameterError("seed", f"must be >= 0, got {seed}")
         return cls(**{**asdict(channel), "n_rods": int(n_rods), "n_bullets": int(n_bullets)},
                    T_left=reservoirs.T_left, T_right=reservoirs.T_right,
                    mu_left=reservoirs.mu_left, mu_right=reservoirs.mu_right,
-                   F_rho=reservoirs.F_rho, F_u=reservoirs.F_u, t_transient=t_transient,
-                   t_measure=t_measure, seed=seed, replica=int(replica))
+                   F_rho=reservoirs.F_rho, F_u=reservoirs.F_u,
+                   t_transient=measurement.transient(channel.length),
+                   t_measure=measurement.t_measure, seed=measurement.seed,
+                   replica=int(replica))
 
     @property
     def T(self) -> float:
@@ -538,8 +629,8 @@ collapse_time, passing, passing_width, barrier_width, interaction_range
         """Every parameter a run, a sweep or the CLI can set: the channel's fields and the
         other keywords of ``create``."""
         own = inspect.signature(cls.create).parameters
-        return Channel.names() + tuple(n for n in own if n not in ("channel", "reservoirs",
-                                                                   "channel_fields"))
+        return Channel.names() + tuple(n for n in own if n not in (
+            "channel", "reservoirs", "measurement", "channel_fields"))
 
     def as_attrs(self) -> dict:
         """Parameters as netCDF-safe attributes (floats, ints, strings)."""

@@ -21,13 +21,15 @@ from .heat_engine import heat_engine
 from .heat_engine import keywords as engine_keywords
 from .onsager import ENTRIES, check, onsager
 from .onsager import keywords as onsager_keywords
-from .params import ALIASES, ParameterError, RunParams
+from .params import ALIASES, Measurement, ParameterError, RunParams
 from .point_plans import plan_engine_point, plan_onsager_point, plan_run_point
 from .simulate import Run
 from .thermo import COEFFICIENTS
 
 RUN_PARAMETERS = tuple(name for name in RunParams.names() if name != "replica")
-RUN_OPTIONS = ("bins", "rel_err", "t_max", "warmup")
+#: a run point's options beside its parameters: the measurement's bins and precision
+#: target, and warm-up detection
+RUN_OPTIONS = tuple(n for n in Measurement.names() if n not in RUN_PARAMETERS) + ("warmup",)
 #: per-point results gathered into results.nc
 SCALARS = ("J_rho", "J_rho_err", "J_u", "J_u_err", "entropy_production",
            "entropy_production_err", "dissipated_power", "dissipated_power_err",
@@ -130,12 +132,11 @@ def _run_params(settings, replica):
 
 
 def _run_options(settings) -> dict:
-    """``Run.start``'s options of a run point: bins (default 40), rel_err, t_max and
-    warmup (only when set, so that the names of earlier points stay)."""
-    options = {k: v for k, v in settings.items() if k in RUN_OPTIONS}
-    out = {"n_bins": options.get("bins", 40), "rel_err": options.get("rel_err"),
-           "t_max": options.get("t_max")}
-    if options.get("warmup"):
+    """``Run.start``'s options of a run point: its ``Measurement``'s bins, rel_err and
+    t_max, and warmup (only when set, so that the names of earlier points stay)."""
+    measured = Measurement(**{k: v for k, v in settings.items() if k in Measurement.names()})
+    out = {"n_bins": measured.bins, "rel_err": measured.rel_err, "t_max": measured.t_max}
+    if settings.get("warmup"):
         out["warmup"] = True
     return out
 

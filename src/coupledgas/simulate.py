@@ -53,7 +53,13 @@ from .observables import (
     profile_estimates,
     ratio_estimate,
 )
-from .params import ParameterError, RunParams, precision_target, relaxation_time
+from .params import (
+    ParameterError,
+    RunParams,
+    precision_target,
+    profile_bins,
+    relaxation_time,
+)
 
 #: blocks of a fixed-length run
 N_BLOCKS = 1024
@@ -362,13 +368,7 @@ class Run:
 
 
 def _check_run_options(params, n_bins, rel_err, t_max):
-    try:
-        bins = int(n_bins)
-    except (TypeError, ValueError):
-        raise ParameterError("bins", f"expected an integer, got {n_bins!r}") from None
-    if bins != n_bins or bins < 0:
-        raise ParameterError("bins", f"must be a non-negative integer, got {n_bins!r}")
-    return (bins, *precision_target(rel_err, t_max, params.t_measure))
+    return (profile_bins(n_bins), *precision_target(rel_err, t_max, params.t_measure))
 
 
 def _dataset(run: Run, snap: dict) -> xr.Dataset:
