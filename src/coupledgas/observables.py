@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from .kernel.profiles import MV2_TIME, SIGNED, TIME, UNSIGNED, V_TIME
 
@@ -122,6 +122,14 @@ def min_level(min_block, levels):
     return int(min(max(np.ceil(np.log2(max(min_block, 1))), 0), levels - 1))
 
 
+def chi2_quantile(probability, dof):
+    """The ``probability`` quantile of the chi^2 distribution with ``dof`` degrees of
+    freedom: 2 P^-1(dof / 2, probability), P the regularised lower incomplete gamma
+    function (what ``scipy.stats.chi2.ppf`` computes, without importing scipy.stats,
+    which took 0.55 s of every process's import of the package)."""
+    return 2.0 * gammaincinv(0.5 * np.asarray(dof, float), probability)
+
+
 def _test_level(variance, autocovariance, counts):
     """The first level whose block means the automated test finds uncorrelated
     (the deepest level if none)."""
@@ -129,7 +137,7 @@ def _test_level(variance, autocovariance, counts):
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = counts * np.where(variance > 0, autocovariance / variance, 0.0) ** 2
     M = np.cumsum(terms[::-1])[::-1]
-    quantiles = chi2.ppf(0.99, np.arange(d, 0, -1))
+    quantiles = chi2_quantile(0.99, np.arange(d, 0, -1))
     for k in range(d):
         if M[k] < quantiles[k]:
             return k

@@ -63,7 +63,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import qmc
 
 from .figures.slides import ENGINE_ONSAGER, ENGINE_T
 from .files import read_netcdf, remove_stale_temporaries, write_text
@@ -245,6 +244,10 @@ def _seed(seed, index, stream) -> int:
 def _design_point(index, dimensions, seed) -> np.ndarray:
     """Point ``index`` of the scrambled Halton sequence (the same for any number of
     points: a longer design extends a shorter one)."""
+    # imported here: scipy.stats takes half a second, which every process that imports
+    # the package would pay
+    from scipy.stats import qmc
+
     halton = qmc.Halton(dimensions, scramble=True, seed=_seed(seed, 0, "design"))
     return halton.random(index + 1)[index]
 

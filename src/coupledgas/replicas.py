@@ -21,9 +21,9 @@ from dataclasses import replace
 
 import numpy as np
 import xarray as xr
-from scipy.stats import chi2
 
 from .metadata import describe
+from .observables import chi2_quantile
 from .params import ParameterError, RunParams
 from .simulate import Run
 
@@ -46,7 +46,8 @@ def spread_range(replicas: int, probability: float = 0.95) -> tuple[float, float
     (errors that are themselves estimated widen it a little)."""
     dof = replicas - 1
     tail = (1 - probability) / 2
-    return float(chi2.ppf(tail, dof) / dof), float(chi2.ppf(1 - tail, dof) / dof)
+    return (float(chi2_quantile(tail, dof) / dof),
+            float(chi2_quantile(1 - tail, dof) / dof))
 
 
 def _run_one(params: RunParams, n_bins: int, rel_err, t_max) -> xr.Dataset:

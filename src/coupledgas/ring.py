@@ -39,7 +39,6 @@ import time
 
 import numpy as np
 import xarray as xr
-from scipy.signal import fftconvolve
 
 from ._version import __version__
 from .kernel import advance_to, heat_integral, new_ring
@@ -116,9 +115,9 @@ def green_kubo_error(correlation, interval, length, T, n_lags, n_samples):
     R, m = c.size // 2, int(n_lags)
     w = np.ones(m + 1)
     w[0] = 0.5
-    cross = fftconvolve(c, w[::-1])  # C_xz(r) at index r + R + m
-    zz = fftconvolve(cross, w)[m: m + 2 * R + 1]  # C_zz(r), r = -R ... R
-    cross_back = fftconvolve(c, w)[: 2 * R + 1]  # C_xz(-r)
+    cross = np.convolve(c, w[::-1])  # C_xz(r) at index r + R + m
+    zz = np.convolve(cross, w)[m: m + 2 * R + 1]  # C_zz(r), r = -R ... R
+    cross_back = np.convolve(c, w)[: 2 * R + 1]  # C_xz(-r)
     cross = cross[m: m + 2 * R + 1]
     a = interval / (length * T**2)
     variance = a**2 * np.sum(c * zz + cross * cross_back) / n_samples
