@@ -51,8 +51,8 @@ def precompile(processes: int | None = None) -> float:
     ----------
     processes : int, optional
         Processes that compile side by side [default: 2 where there are 2 cores or
-        more, else 1]: each compiles its loops into the shared cache (27 s in one
-        process on the idle two-core machine from a fresh cache, 16.5 s in two).
+        more, else 1]: each compiles its loops into the shared cache (20 s in one
+        process on the idle two-core machine from a fresh cache, 14 s in two).
 
     Returns
     -------
