@@ -155,17 +155,6 @@ def _choice(name, value, choices):
         raise ParameterError(name, f"must be one of {', '.join(choices)}, got {value!r}")
 
 
-def profile_bins(value) -> int:
-    """A number of profile bins (0: no profiles), or a ``ParameterError`` naming ``bins``."""
-    try:
-        bins = int(value)
-    except (TypeError, ValueError):
-        raise ParameterError("bins", f"expected an integer, got {value!r}") from None
-    if bins != value or bins < 0:
-        raise ParameterError("bins", f"must be a non-negative integer, got {value!r}")
-    return bins
-
-
 def _count(name, value):
     """A non-negative particle count, or a ``ParameterError`` naming it."""
     count = number(name, value)
@@ -437,20 +426,12 @@ class Measurement:
         if self.t_transient is not None:
             put("t_transient", non_negative("t_transient", self.t_transient))
         put("t_measure", positive("t_measure", self.t_measure))
-        put("bins", profile_bins(self.bins))
+        put("bins", whole_number("bins", self.bins, minimum=0))
         rel_err, _ = precision_target(self.rel_err, self.t_max, self.t_measure)
         put("rel_err", rel_err)
         if self.t_max is not None:
             put("t_max", number("t_max", self.t_max))
-        if isinstance(self.seed, bool):
-            raise ParameterError("seed", f"expected an integer, got {self.seed!r}")
-        try:
-            seed = int(self.seed)
-        except (TypeError, ValueError):
-            raise ParameterError("seed", f"expected an integer, got {self.seed!r}") from None
-        if seed != self.seed or seed < 0:
-            raise ParameterError("seed", f"must be an integer >= 0, got {self.seed!r}")
-        put("seed", seed)
+        put("seed", whole_number("seed", self.seed, minimum=0))
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -57,8 +57,8 @@ from .params import (
     ParameterError,
     RunParams,
     precision_target,
-    profile_bins,
     relaxation_time,
+    whole_number,
 )
 
 #: blocks of a fixed-length run
@@ -368,7 +368,8 @@ class Run:
 
 
 def _check_run_options(params, n_bins, rel_err, t_max):
-    return (profile_bins(n_bins), *precision_target(rel_err, t_max, params.t_measure))
+    return (whole_number("bins", n_bins, minimum=0),
+            *precision_target(rel_err, t_max, params.t_measure))
 
 
 def _dataset(run: Run, snap: dict) -> xr.Dataset:
